@@ -1,0 +1,1 @@
+"""Source loaders: one module per source, each returning the canonical schema."""

