@@ -16,6 +16,10 @@ from planner.settings import data_dir
 MANIFEST = Path(__file__).resolve().parents[1] / "geodata" / "sources.toml"
 
 
+#: Files that describe a layer's files rather than hold data (IFN column names).
+_SIDECARS = frozenset({"headers.csv", "fetched.json"})
+
+
 @dataclass(frozen=True)
 class Layer:
     """One entry of the source manifest."""
@@ -33,7 +37,10 @@ class Layer:
     def files(self, root: Path | None = None) -> list[Path]:
         """Return the files of this layer in the data folder, sorted by name."""
         root = root or data_dir()
-        return sorted(p for p in root.glob(self.path) if p.is_file() and not p.name.startswith("."))
+        return sorted(
+            p for p in root.glob(self.path)
+            if p.is_file() and not p.name.startswith(".") and p.name not in _SIDECARS
+        )
 
     def file(self, root: Path | None = None) -> Path:
         """Return the newest file of this layer (last by name), or raise a French error."""
