@@ -28,6 +28,9 @@ CACHE_VERSION = "1"
 #: Columns holding weekly structures (dicts), stored as JSON text.
 HOURS_COLUMNS = ("opening_hours", "town_hall_hours")
 
+_UMASK = os.umask(0)
+os.umask(_UMASK)
+
 _digests: dict[tuple[str, int, int], str] = {}
 
 
@@ -55,10 +58,12 @@ def cache_key(name: str, inputs: Iterable[str | Path], *extra: object) -> str:
 def atomic_write(path: Path, write: Callable[[Path], None]) -> None:
     """Call ``write(tmp)`` on a temporary file next to ``path``, then move it into place."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    # keep the extension: some writers (GDAL's GeoPackage driver) look at it
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}.", suffix=f".tmp{path.suffix}")
     os.close(fd)
     try:
         write(Path(tmp))
+        os.chmod(tmp, 0o666 & ~_UMASK)  # mkstemp creates 0600 files; give the usual mode
         os.replace(tmp, path)
     finally:
         if os.path.exists(tmp):

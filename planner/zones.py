@@ -14,6 +14,8 @@ import numpy as np
 import pandas as pd
 import shapely
 from scipy import sparse
+from scipy.sparse.csgraph import connected_components
+from scipy.spatial.distance import pdist
 from sklearn.cluster import AgglomerativeClustering
 
 from planner.settings import CRS_METRIC, CRS_WGS84
@@ -64,14 +66,39 @@ def cluster_communes(
         halls = gpd.GeoSeries(communes["town_hall"], crs=CRS_WGS84).to_crs(CRS_METRIC)
         centroids[missing.to_numpy()] = np.column_stack([halls.x, halls.y])[missing.to_numpy()]
     connectivity = adjacency(metric.fillna(shapely.Point()))
-    model = AgglomerativeClustering(
-        n_clusters=None,
-        linkage="complete",
-        connectivity=connectivity,
-        distance_threshold=max_extent_km * 1000.0,
-    )
-    labels = model.fit_predict(centroids)
+    n_parts, part = connected_components(connectivity, directed=False)
+    labels = np.empty(n, dtype=int)
+    groups = [np.flatnonzero(part == p) for p in range(n_parts)]
+    for label, idx in enumerate(g for group in groups for g in _split(group, centroids, connectivity, max_extent_km * 1000.0)):
+        labels[idx] = label
     return labels
+
+
+def _split(idx: np.ndarray, xy: np.ndarray, connectivity: sparse.csr_matrix, extent: float) -> list[np.ndarray]:
+    """Split a contiguous group until every part's centroids lie within ``extent`` metres.
+
+    scikit-learn's complete linkage under a connectivity constraint only compares
+    connected clusters, so a part may still be wider than the threshold: such a part is
+    clustered again with a tighter threshold, until it fits.
+    """
+    if len(idx) == 1 or pdist(xy[idx]).max() <= extent:
+        return [idx]
+    threshold = extent
+    while True:
+        sub = connectivity[idx][:, idx]
+        model = AgglomerativeClustering(n_clusters=None, linkage="complete", connectivity=sub,
+                                        distance_threshold=threshold)
+        parts = model.fit_predict(xy[idx])
+        if parts.max() > 0:
+            break
+        threshold *= 0.8
+    out: list[np.ndarray] = []
+    for p in range(parts.max() + 1):
+        member = idx[parts == p]
+        n_sub, comp = connected_components(connectivity[member][:, member], directed=False)
+        for c in range(n_sub):
+            out.extend(_split(member[comp == c], xy, connectivity, extent))
+    return out
 
 
 def underserved_zones(

