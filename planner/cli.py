@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import logging
 import sys
+from pathlib import Path
 from typing import Any, Callable
 
 import typer
@@ -49,6 +50,150 @@ def layers_cmd(territory: str = TerritoryOpt, as_json: bool = JsonOpt) -> None:
         lines += [f"  {NETWORKS[k][0]} : {v}" for k, v in s["sites"].items()]
         lines.append("Lignes écartées ou signalées (fichiers entiers) :")
         lines += [f"  {k} : {v['rejected']} écartées, {v['suspect']} signalées" for k, v in s["skipped_rows"].items()]
+        return "\n".join(lines)
+
+    emit(summary, as_json, render)
+
+
+LayersOpt = typer.Option(
+    None, "--layers", "-l",
+    help="Couches à télécharger, séparées par des virgules ou répétées "
+    "(défaut : toutes celles qui ont une URL).",
+)
+
+
+@data_app.command("fetch")
+def data_fetch_cmd(layers: list[str] | None = LayersOpt, as_json: bool = JsonOpt) -> None:
+    """Télécharge les exports officiels dans le dossier de données (PLANNER_DATA_DIR)."""
+    from planner import fetch
+
+    results = fetch.fetch(fetch.parse_layer_names(layers))
+    emit(fetch.fetch_report(results), as_json, fetch.render_fetch)
+
+
+@data_app.command("status")
+def data_status_cmd(as_json: bool = JsonOpt) -> None:
+    """État de chaque couche : fichier, lignes, millésime, source, licence."""
+    from planner import fetch
+
+    emit(fetch.status_report(), as_json, fetch.render_status)
+
+
+@app.command("travel")
+def travel_cmd(
+    territory: str = TerritoryOpt,
+    from_: str = typer.Option("town_hall", "--from", help="Origines : « town_hall » (une mairie par commune) ou un réseau."),
+    to: str = typer.Option("la_poste", "--to", help="Destinations : un réseau (sites du territoire et de sa marge)."),
+    as_json: bool = JsonOpt,
+) -> None:
+    """Temps de trajet de chaque origine jusqu'au site le plus proche (route, sinon vol d'oiseau)."""
+    from planner.territory import select
+    from planner.travel import travel_summary
+
+    summary = travel_summary(select(territory), from_, to)
+
+    def render(s: dict) -> str:
+        method = "réseau routier" if s["method"] == "road" else "vol d'oiseau (pas de réseau routier local)"
+        fmt = lambda v: "—" if v is None else f"{v:.1f}".replace(".", ",") + " min"  # noqa: E731
+        return "\n".join([
+            f"Méthode : {method}", f"Origines : {s['origins']}", f"Destinations : {s['destinations']}",
+            f"Temps médian jusqu'au site le plus proche : {fmt(s['median_minutes_to_nearest'])}",
+            f"Temps maximal jusqu'au site le plus proche : {fmt(s['max_minutes_to_nearest'])}",
+            f"Origines sans site joignable : {s['unreachable']}",
+        ])
+
+    emit(summary, as_json, render)
+
+
+def _networks(value: str | None) -> list[str] | None:
+    return None if not value else [v.strip() for v in value.split(",") if v.strip()]
+
+
+@app.command("coverage")
+def coverage_cmd(
+    territory: str = TerritoryOpt,
+    threshold: float = typer.Option(30.0, "--threshold", help="Seuil d'accès, en minutes."),
+    networks: str | None = typer.Option(None, "--networks", help="Réseaux comptés comme aide (par défaut : ceux qui offrent une aide numérique)."),
+    level: str = typer.Option("iris", "--level", help="Points de demande : « iris » ou « commune »."),
+    max_extent: float = typer.Option(40.0, "--max-extent", help="Étendue maximale d'une zone, en km."),
+    out: Path | None = typer.Option(None, "--out", help="Dossier où écrire le GeoPackage et les CSV."),
+    force: bool = typer.Option(False, "--force", help="Écraser les fichiers existants."),
+    as_json: bool = JsonOpt,
+) -> None:
+    """Population à portée d'aide, zones mal desservies et complémentarité des réseaux."""
+    from planner.coverage import compute_coverage
+    from planner.territory import select
+
+    result = compute_coverage(select(territory), _networks(networks), threshold, level=level, max_extent_km=max_extent)
+    summary = result.summary()
+    if out is not None:
+        summary["files"] = [str(p) for p in result.write(out, force=force)]
+
+    def render(s: dict) -> str:
+        lines = [
+            f"Territoire : {s['territory']} — méthode : {'route' if s['method'] == 'road' else 'vol d’oiseau'}",
+            f"Population à moins de {s['threshold_min']:g} min : {s['population_within']:,} sur {s['population']:,}"
+            f" ({s['share_within']:.1%})".replace(",", " "),
+            f"Communes mal desservies : {s['communes_underserved']} — zones : {len(s['zones'])}",
+        ]
+        for z in s["zones"][:10]:
+            lines.append(f"  {z['id']} : {len(z['communes'])} communes, {z['population']} hab., "
+                         f"demande non couverte {z['unmet_demand']:.0f}")
+        lines += [f"  {NETWORKS[n][0]} : {v['population_within']} hab. couverts, dont {v['unique_population']} seulement par lui"
+                  for n, v in s["by_network"].items()]
+        return "\n".join(lines)
+
+    emit(summary, as_json, render)
+
+
+@app.command("plan")
+def plan_cmd(
+    territory: str = TerritoryOpt,
+    advisors: int = typer.Option(2, "--advisors", help="Nombre de conseillers itinérants."),
+    bases: str | None = typer.Option(None, "--bases", help="Base de chaque conseiller : code INSEE ou identifiant de site, séparés par des virgules."),
+    days: str = typer.Option("lun,mar,mer,jeu,ven", "--days", help="Jours travaillés (lun..sam)."),
+    window: str = typer.Option("09:00-17:00", "--window", help="Plage horaire quotidienne."),
+    max_drive: float | None = typer.Option(None, "--max-drive", help="Conduite maximale par jour, en minutes."),
+    stops: int = typer.Option(12, "--stops", help="Nombre d'arrêts à choisir."),
+    stop_minutes: float = typer.Option(180, "--stop-minutes", help="Durée d'une permanence, en minutes."),
+    frequency: str = typer.Option("weekly", "--frequency", help="« weekly » (chaque semaine) ou « fortnightly » (une semaine sur deux)."),
+    threshold: float = typer.Option(30.0, "--threshold", help="Seuil d'accès, en minutes."),
+    networks: str | None = typer.Option(None, "--networks", help="Réseaux dont les sites existants couvrent déjà."),
+    time_limit: float = typer.Option(10.0, "--time-limit", help="Temps de calcul des tournées, en secondes."),
+    seed: int = typer.Option(1, "--seed", help="Graine : mêmes entrées et graine, même plan."),
+    out: Path | None = typer.Option(None, "--out", help="Dossier où écrire les exports."),
+    force: bool = typer.Option(False, "--force", help="Écraser les fichiers existants."),
+    as_json: bool = JsonOpt,
+) -> None:
+    """Arrêts et tournées hebdomadaires des conseillers itinérants, avec leurs exports."""
+    from planner.export import write_all
+    from planner.plan import PlanSettings, make_plan
+    from planner.schema import HELP_NETWORKS
+    from planner.territory import select
+
+    start, _, end = window.partition("-")
+    settings = PlanSettings(
+        advisors=advisors, bases=tuple(_networks(bases) or ()), days=tuple(_networks(days) or ()),
+        window=(start.strip(), end.strip()), max_drive_minutes=max_drive, stops=stops, stop_minutes=stop_minutes,
+        frequency=frequency, threshold=threshold, networks=tuple(_networks(networks) or HELP_NETWORKS),
+        time_limit=time_limit, seed=seed,
+    )
+    result = make_plan(select(territory), settings)
+    summary = result.summary()
+    if out is not None:
+        written = write_all(result.tables(), out, force=force)
+        summary["files"] = {fmt: [str(p) for p in paths] for fmt, paths in written.items()}
+
+    def render(s: dict) -> str:
+        lines = [f"Demande couverte : {s['covered_demand']:.0f} ({s['covered_demand_share']:.1%}) — "
+                 f"conduite : {s['drive_hours']:.1f} h par {'quinzaine' if s['weeks'] == 2 else 'semaine'}"]
+        for a in s["advisors"]:
+            lines.append(f"{a['name']} (base : {a['base']})")
+            for d in a["days"]:
+                stops_text = ", ".join(f"{v['arrival']} {v['name']}" for v in d["visits"]) or "aucune visite"
+                lines.append(f"  {d['day']} (semaine {d['week']}) : {stops_text}")
+        lines += [f"Non visité : {u['name']} — {u['reason']}" for u in s["unvisited"]]
+        lines += [f"Fichiers : {', '.join(p for ps in s.get('files', {}).values() for p in ps)}"] if s.get("files") else []
         return "\n".join(lines)
 
     emit(summary, as_json, render)

@@ -25,10 +25,13 @@ status, objective, dual bound, MIP gap and runtimes are reported.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import math
+import os
+import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 import highspy
@@ -152,6 +155,19 @@ def _check_k(k: int, n_free: int) -> int:
 # --------------------------------------------------------------------------- HiGHS
 
 
+@contextlib.contextmanager
+def _stdout_to_stderr() -> Iterator[None]:
+    """Send what C code writes on file descriptor 1 to descriptor 2 meanwhile."""
+    sys.stdout.flush()
+    saved = os.dup(1)
+    try:
+        os.dup2(2, 1)
+        yield
+    finally:
+        os.dup2(saved, 1)
+        os.close(saved)
+
+
 def _highs_solve(
     *,
     sense_max: bool,
@@ -190,7 +206,8 @@ def _highs_solve(
     lp.a_matrix_.index_ = matrix.indices.astype(np.int32)
     lp.a_matrix_.value_ = matrix.data.astype(float)
 
-    h = highspy.Highs()
+    with _stdout_to_stderr():  # HiGHS prints its banner on stdout when constructed
+        h = highspy.Highs()
     h.setOptionValue("output_flag", False)
     h.setOptionValue("mip_rel_gap", float(mip_rel_gap))
     h.setOptionValue("time_limit", float(time_limit))
