@@ -24,10 +24,19 @@ def layers_summary(territory: Territory) -> dict[str, Any]:
     counts = inside.groupby("network").size()
     per_network = {net: int(counts.get(net, 0)) for net in NETWORKS if net in counts.index or net != "custom"}
     reports = {"communes": communes_report(), **reports}
-    skipped = {
-        name: {k: v for k, v in rep.summary().items() if k in ("rejected", "suspect", "examples")}
-        for name, rep in reports.items()
-    }
+    flagged = inside[inside["suspect"].astype(bool) | inside["approximate"].astype(bool)]
+    skipped = {}
+    for name, rep in reports.items():
+        entry = {k: v for k, v in rep.summary().items() if k in ("rejected", "suspect", "examples")}
+        if name in NETWORKS or name in ("partners",):
+            of_layer = flagged[flagged["network"] == name] if name in NETWORKS else flagged.iloc[0:0]
+            entry["in_territory"] = [
+                {"site_id": r.site_id, "name": r.name, "insee": r.insee,
+                 "motif": "position contredite par son code : placé à la mairie" if r.suspect
+                 else "position approximative (mairie de la commune)"}
+                for r in of_layer.itertuples()
+            ]
+        skipped[name] = entry
     sources = {
         name: {"source": rep.source, "vintage": rep.vintage, "licence": rep.licence, "file": rep.file}
         for name, rep in reports.items()

