@@ -26,7 +26,17 @@ from scipy import sparse
 from planner import hours
 from planner.coverage import Coverage, compute_coverage
 from planner.export import PlanTables
-from planner.routing import DEFAULT_SEED, DEFAULT_STOP_MINUTES, DEFAULT_TIME_LIMIT_S, Advisor, RoutePlan, Stop, plan_routes
+from planner.routing import (
+    DEFAULT_SEED,
+    DEFAULT_STOP_MINUTES,
+    DEFAULT_TIME_LIMIT_S,
+    FREQUENCIES,
+    Advisor,
+    RoutePlan,
+    Stop,
+    format_minutes,
+    plan_routes,
+)
 from planner.schema import HELP_NETWORKS, DataError
 from planner.settings import CRS_WGS84, DEFAULT_THRESHOLD_MIN
 from planner.siting import MaximalCovering
@@ -226,6 +236,26 @@ def _check(settings: PlanSettings) -> None:
         )
     if settings.stops < 1 and not settings.chosen_stops:
         raise DataError("il faut au moins un arrêt", column="stops")
+    # Checked again by planner.routing, but here before the siting MILP runs.
+    if not settings.stop_minutes > 0:
+        raise DataError(f"durée de permanence invalide : {settings.stop_minutes} min", column="stop_minutes",
+                        hint="donnez une durée positive, en minutes")
+    if settings.frequency not in FREQUENCIES:
+        raise DataError(f"fréquence inconnue « {settings.frequency} »", column="frequency",
+                        hint="« weekly » (chaque semaine) ou « fortnightly » (toutes les deux semaines)")
+    try:
+        start, end = (hours.minutes(t) for t in settings.window)
+    except (AttributeError, TypeError, ValueError):
+        start = end = -1
+    if len(settings.window) != 2 or not 0 <= start < end <= 24 * 60:
+        raise DataError(f"plage horaire invalide : « {'-'.join(map(str, settings.window))} »", column="window",
+                        hint="au format HH:MM-HH:MM, par exemple 09:00-17:00")
+    if end - start < settings.stop_minutes:
+        raise DataError(
+            f"la journée {settings.window[0]}–{settings.window[1]} ({format_minutes(end - start)}) est plus "
+            f"courte qu'une permanence ({format_minutes(settings.stop_minutes)})",
+            column="window", hint="allongez la plage horaire ou raccourcissez les permanences",
+        )
 
 
 def make_plan(
@@ -266,13 +296,13 @@ def make_plan(
     settings = settings or PlanSettings()
     report = progress or (lambda _f, _m: None)
     _check(settings)
-    report(0.05, "Couverture actuelle…")
-    if coverage is None:
-        coverage = compute_coverage(territory, settings.networks, settings.threshold, sites=sites, travel=travel)
-    travel = travel or _travel_of(territory)
     all_sites = territory.sites() if sites is None else territory.select_sites(sites)
     inside = all_sites[all_sites["inside"]]
     bases = resolve_bases(territory, inside, settings.bases or (_main_commune(territory),))
+    report(0.05, "Couverture actuelle…")
+    travel = travel or _travel_of(territory)
+    if coverage is None:
+        coverage = compute_coverage(territory, settings.networks, settings.threshold, sites=sites, travel=travel)
     points = coverage.points
     weights = points["demand"].fillna(0).to_numpy()
     already = coverage.within()
