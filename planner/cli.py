@@ -199,6 +199,36 @@ def plan_cmd(
     emit(summary, as_json, render)
 
 
+@app.command("compare")
+def compare_cmd(
+    territory: str = TerritoryOpt,
+    advisors: int = typer.Option(4, "--advisors", help="Nombre de conseillers de chaque mode."),
+    threshold: float = typer.Option(30.0, "--threshold", help="Seuil d'accès, en minutes."),
+    weekly_hours: float = typer.Option(35.0, "--weekly-hours", help="Heures de travail par conseiller et par semaine."),
+    days: str = typer.Option("lun,mar,mer,jeu,ven", "--days", help="Jours travaillés (lun..sam)."),
+    shared_days: int = typer.Option(2, "--shared-days", help="Mode partagé : jours par semaine dans les structures partenaires."),
+    shared_reach: float = typer.Option(45.0, "--shared-reach", help="Mode partagé : trajet maximal de la base aux partenaires, en minutes."),
+    stop_minutes: float = typer.Option(180, "--stop-minutes", help="Mode itinérant : durée d'une permanence, en minutes."),
+    bases: str | None = typer.Option(None, "--bases", help="Mode itinérant : base de chaque conseiller (code INSEE ou identifiant de site)."),
+    networks: str | None = typer.Option(None, "--networks", help="Réseaux dont les sites existants couvrent déjà."),
+    time_limit: float = typer.Option(10.0, "--time-limit", help="Mode itinérant : temps de calcul des tournées, en secondes."),
+    seed: int = typer.Option(1, "--seed", help="Mode itinérant : graine des tournées."),
+    as_json: bool = JsonOpt,
+) -> None:
+    """Modes de fonctionnement comparés (fixe, itinérant, partagé, intégré) à conseillers égaux."""
+    from planner.schema import HELP_NETWORKS
+    from planner.strategies import ModeAssumptions, compare_modes, render, summary
+    from planner.territory import select
+
+    assumptions = ModeAssumptions(
+        weekly_hours=weekly_hours, days=tuple(_networks(days) or ()), stop_minutes=stop_minutes,
+        itinerant_bases=tuple(_networks(bases) or ()), shared_days=shared_days, shared_reach_minutes=shared_reach,
+        covering_networks=tuple(_networks(networks) or HELP_NETWORKS), routing_time_limit_s=time_limit, seed=seed,
+    )
+    frame = compare_modes(select(territory), advisors, assumptions, threshold)
+    emit(summary(frame), as_json, render)
+
+
 def main() -> None:
     """Entry point: run the app, turning known errors into French messages (exit 2)."""
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(message)s")
