@@ -78,8 +78,15 @@ def read_frame(path: Path) -> gpd.GeoDataFrame | pd.DataFrame:
         frame = pd.read_parquet(path)
     for col in HOURS_COLUMNS:
         if col in frame.columns:
-            frame[col] = [hours.loads(v) for v in frame[col]]
+            frame[col] = _decode_hours(frame[col])
     return frame
+
+
+def _decode_hours(values: pd.Series) -> list:
+    """Decode JSON weekly hours, each distinct text once (many places share their hours)."""
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    decoded = [hours.loads(text) for text in uniques]
+    return [decoded[c] if c >= 0 else None for c in codes]
 
 
 def write_frame(frame: pd.DataFrame, path: Path) -> None:

@@ -33,6 +33,10 @@ def emit(payload: Any, as_json: bool, render: Callable[[Any], str] | None = None
 
 TerritoryOpt = typer.Option("2A,2B", "--territory", "-t", help="Départements, EPCI (SIREN), communes (INSEE) ou « france », séparés par des virgules.")
 JsonOpt = typer.Option(False, "--json", help="Sortie JSON (un seul objet).")
+ThresholdOpt = typer.Option(30.0, "--threshold", help="Seuil d'accès, en minutes.")
+DaysOpt = typer.Option("lun,mar,mer,jeu,ven", "--days", help="Jours travaillés (lun..sam).")
+CoveringOpt = typer.Option(None, "--networks", help="Réseaux dont les sites existants couvrent déjà.")
+ForceOpt = typer.Option(False, "--force", help="Écraser les fichiers existants.")
 
 
 @app.command("layers")
@@ -112,12 +116,12 @@ def _networks(value: str | None) -> list[str] | None:
 @app.command("coverage")
 def coverage_cmd(
     territory: str = TerritoryOpt,
-    threshold: float = typer.Option(30.0, "--threshold", help="Seuil d'accès, en minutes."),
+    threshold: float = ThresholdOpt,
     networks: str | None = typer.Option(None, "--networks", help="Réseaux comptés comme aide (par défaut : ceux qui offrent une aide numérique)."),
     level: str = typer.Option("iris", "--level", help="Points de demande : « iris » ou « commune »."),
     max_extent: float = typer.Option(40.0, "--max-extent", help="Étendue maximale d'une zone, en km."),
     out: Path | None = typer.Option(None, "--out", help="Dossier où écrire le GeoPackage et les CSV."),
-    force: bool = typer.Option(False, "--force", help="Écraser les fichiers existants."),
+    force: bool = ForceOpt,
     as_json: bool = JsonOpt,
 ) -> None:
     """Population à portée d'aide, zones mal desservies et complémentarité des réseaux."""
@@ -151,18 +155,18 @@ def plan_cmd(
     territory: str = TerritoryOpt,
     advisors: int = typer.Option(2, "--advisors", help="Nombre de conseillers itinérants."),
     bases: str | None = typer.Option(None, "--bases", help="Base de chaque conseiller : code INSEE ou identifiant de site, séparés par des virgules."),
-    days: str = typer.Option("lun,mar,mer,jeu,ven", "--days", help="Jours travaillés (lun..sam)."),
+    days: str = DaysOpt,
     window: str = typer.Option("09:00-17:00", "--window", help="Plage horaire quotidienne."),
     max_drive: float | None = typer.Option(None, "--max-drive", help="Conduite maximale par jour, en minutes."),
     stops: int = typer.Option(12, "--stops", help="Nombre d'arrêts à choisir."),
     stop_minutes: float = typer.Option(180, "--stop-minutes", help="Durée d'une permanence, en minutes."),
     frequency: str = typer.Option("weekly", "--frequency", help="« weekly » (chaque semaine) ou « fortnightly » (une semaine sur deux)."),
-    threshold: float = typer.Option(30.0, "--threshold", help="Seuil d'accès, en minutes."),
-    networks: str | None = typer.Option(None, "--networks", help="Réseaux dont les sites existants couvrent déjà."),
+    threshold: float = ThresholdOpt,
+    networks: str | None = CoveringOpt,
     time_limit: float = typer.Option(10.0, "--time-limit", help="Temps de calcul des tournées, en secondes."),
     seed: int = typer.Option(1, "--seed", help="Graine : mêmes entrées et graine, même plan."),
     out: Path | None = typer.Option(None, "--out", help="Dossier où écrire les exports."),
-    force: bool = typer.Option(False, "--force", help="Écraser les fichiers existants."),
+    force: bool = ForceOpt,
     as_json: bool = JsonOpt,
 ) -> None:
     """Arrêts et tournées hebdomadaires des conseillers itinérants, avec leurs exports."""
@@ -203,14 +207,14 @@ def plan_cmd(
 def compare_cmd(
     territory: str = TerritoryOpt,
     advisors: int = typer.Option(4, "--advisors", help="Nombre de conseillers de chaque mode."),
-    threshold: float = typer.Option(30.0, "--threshold", help="Seuil d'accès, en minutes."),
+    threshold: float = ThresholdOpt,
     weekly_hours: float = typer.Option(35.0, "--weekly-hours", help="Heures de travail par conseiller et par semaine."),
-    days: str = typer.Option("lun,mar,mer,jeu,ven", "--days", help="Jours travaillés (lun..sam)."),
+    days: str = DaysOpt,
     shared_days: int = typer.Option(2, "--shared-days", help="Mode partagé : jours par semaine dans les structures partenaires."),
     shared_reach: float = typer.Option(45.0, "--shared-reach", help="Mode partagé : trajet maximal de la base aux partenaires, en minutes."),
     stop_minutes: float = typer.Option(180, "--stop-minutes", help="Mode itinérant : durée d'une permanence, en minutes."),
     bases: str | None = typer.Option(None, "--bases", help="Mode itinérant : base de chaque conseiller (code INSEE ou identifiant de site)."),
-    networks: str | None = typer.Option(None, "--networks", help="Réseaux dont les sites existants couvrent déjà."),
+    networks: str | None = CoveringOpt,
     time_limit: float = typer.Option(10.0, "--time-limit", help="Mode itinérant : temps de calcul des tournées, en secondes."),
     seed: int = typer.Option(1, "--seed", help="Mode itinérant : graine des tournées."),
     as_json: bool = JsonOpt,

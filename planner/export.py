@@ -281,6 +281,15 @@ def _days_key(frame: pd.DataFrame, table: str) -> pd.Series:
     return day.astype(object)
 
 
+def _key_columns(src: pd.DataFrame, table: str) -> pd.DataFrame:
+    """The checked ``advisor``, ``week`` and ``day`` columns of a table."""
+    out = pd.DataFrame(index=src.index)
+    out["advisor"] = _integers(src, "advisor", table)
+    out["week"] = _integers(src, "week", table, (1, 2))
+    out["day"] = _days_key(src, table)
+    return out
+
+
 def _next_monday(today: dt.date | None = None) -> dt.date:
     today = today or dt.date.today()
     return today + dt.timedelta(days=7 - today.weekday())
@@ -389,10 +398,7 @@ def validate_plan(plan: PlanTables) -> PlanTables:
     _require_frame(plan.days, DAY_COLUMNS, "journées")
     src_v, src_d = plan.visits.reset_index(drop=True), plan.days.reset_index(drop=True)
 
-    v = pd.DataFrame(index=src_v.index)
-    v["advisor"] = _integers(src_v, "advisor", "visites")
-    v["week"] = _integers(src_v, "week", "visites", (1, 2))
-    v["day"] = _days_key(src_v, "visites")
+    v = _key_columns(src_v, "visites")
     v["order"] = _integers(src_v, "order", "visites")
     for col in _TEXT_VISIT:
         v[col] = src_v[col].map(_as_text).astype(object)
@@ -420,10 +426,7 @@ def validate_plan(plan: PlanTables) -> PlanTables:
         v[col] = _floats(src_v, col, "visites", 0, math.inf)
 
     key = ["advisor", "week", "day"]
-    d = pd.DataFrame(index=src_d.index)
-    d["advisor"] = _integers(src_d, "advisor", "journées")
-    d["week"] = _integers(src_d, "week", "journées", (1, 2))
-    d["day"] = _days_key(src_d, "journées")
+    d = _key_columns(src_d, "journées")
     _fail(
         d.duplicated(key),
         src_d["day"],
@@ -434,8 +437,8 @@ def validate_plan(plan: PlanTables) -> PlanTables:
     # Working days with no visit are dropped: their times may be blank.
     visited = pd.MultiIndex.from_frame(d[key]).isin(pd.MultiIndex.from_frame(v[key]))
     d, src_d = d[visited].copy(), src_d[visited]
-    d["advisor_name"] = src_d["advisor_name"].map(_as_text).astype(object)
-    d["base"] = src_d["base"].map(_as_text).astype(object)
+    for col in ("advisor_name", "base"):
+        d[col] = src_d[col].map(_as_text).astype(object)
     d["base_lon"] = _floats(src_d, "base_lon", "journées", -180, 180)
     d["base_lat"] = _floats(src_d, "base_lat", "journées", -90, 90)
     d["depart"], dep = _times(src_d, "depart", "journées")
@@ -620,33 +623,24 @@ def summary_table(plan: PlanTables) -> pd.DataFrame:
     for advisor, name in _advisors(plan):
         va, da = v[v["advisor"] == advisor], d[d["advisor"] == advisor]
         bases = list(dict.fromkeys([*da["base"], *va["base"]]))
-        rows.append(
-            {
-                "Conseiller": name,
-                "Base": ", ".join(b for b in bases if b),
-                "Journées": len(da),
-                "Visites": len(va),
-                "Lieux distincts": va["site_id"].nunique(),
-                "Heures de permanence": round(float(va["hours"].sum()), 2),
-                "Heures de route": round(float(da["drive_minutes"].sum()) / 60, 2),
-                "Kilomètres": round(float(da["km"].sum()), 1),
-                "Demande desservie": round(float(va.drop_duplicates("site_id")["demand"].sum()), 1),
-            }
-        )
-    rows.append(
-        {
-            "Conseiller": "Total",
-            "Base": "",
-            "Journées": len(d),
-            "Visites": len(v),
-            "Lieux distincts": v["site_id"].nunique(),
-            "Heures de permanence": round(float(v["hours"].sum()), 2),
-            "Heures de route": round(float(d["drive_minutes"].sum()) / 60, 2),
-            "Kilomètres": round(float(d["km"].sum()), 1),
-            "Demande desservie": round(float(v.drop_duplicates("site_id")["demand"].sum()), 1),
-        }
-    )
+        rows.append(_summary_row(name, ", ".join(b for b in bases if b), va, da))
+    rows.append(_summary_row("Total", "", v, d))
     return pd.DataFrame(rows)
+
+
+def _summary_row(name: str, base: str, visits: pd.DataFrame, days: pd.DataFrame) -> dict[str, Any]:
+    """One row of :func:`summary_table`: totals over ``visits`` (with ``hours``) and ``days``."""
+    return {
+        "Conseiller": name,
+        "Base": base,
+        "Journées": len(days),
+        "Visites": len(visits),
+        "Lieux distincts": visits["site_id"].nunique(),
+        "Heures de permanence": round(float(visits["hours"].sum()), 2),
+        "Heures de route": round(float(days["drive_minutes"].sum()) / 60, 2),
+        "Kilomètres": round(float(days["km"].sum()), 1),
+        "Demande desservie": round(float(visits.drop_duplicates("site_id")["demand"].sum()), 1),
+    }
 
 
 # --------------------------------------------------------------------------- CSV / XLSX
@@ -1203,12 +1197,72 @@ figcaption, footer { font-size: 8pt; color: #555; }
 """
 
 
+#: Headers of a route sheet's visit table (HTML and PDF).
+_STOP_HEADERS: tuple[str, ...] = ("N°", "Arrivée", "Permanence", "Lieu", "Adresse", "Trajet", "km")
+#: Positions of the numeric columns of that table (right-aligned in HTML).
+_STOP_NUMERIC: tuple[int, ...] = (0, 5, 6)
+
+
+def _week_heading(plan: PlanTables, view: _WeekView) -> str:
+    """The line under a route-sheet page's title: territory, base, week and its Monday."""
+    return (
+        f"Territoire : {plan.meta['territory']} — base : {view.base} — semaine {view.week}, "
+        f"du {_date_text(view.monday)}"
+    )
+
+
+def _day_summary(day: Any) -> str:
+    """Departure, return, drive time and distance of an advisor-day (route sheets)."""
+    return (
+        f"Départ de {day.base} à {day.depart} — retour à {day.back} — "
+        f"{_duration_text(day.drive_minutes)} de route, {_number(day.km)} km"
+    )
+
+
 def _last_leg(day: Any, stops: pd.DataFrame) -> tuple[float, float]:
     """Drive minutes and km from the last stop back to the base."""
     return (
         max(0.0, float(day.drive_minutes - stops["drive_minutes"].sum())),
         max(0.0, float(day.km - stops["km"].sum())),
     )
+
+
+def _stop_rows(day: Any, stops: pd.DataFrame) -> list[list[str]]:
+    """Cells of a day's visit table (:data:`_STOP_HEADERS`): the visits, then the way back."""
+    rows = [
+        [
+            str(int(row.order)),
+            row.arrival,
+            f"{row.start}–{row.end}",
+            row.name,
+            _full_address(row),
+            _duration_text(row.drive_minutes),
+            _number(row.km),
+        ]
+        for row in stops.itertuples(index=False)
+    ]
+    minutes_back, km_back = _last_leg(day, stops)
+    rows.append(
+        [
+            "",
+            day.back,
+            "",
+            f"Retour à la base ({day.base})",
+            "",
+            _duration_text(minutes_back),
+            _number(km_back),
+        ]
+    )
+    return rows
+
+
+def _html_row(cells: list[str]) -> str:
+    """A ``<tr>`` of escaped cells; non-empty numeric cells are right-aligned."""
+    tds = []
+    for i, cell in enumerate(cells):
+        attr = ' class="num"' if i in _STOP_NUMERIC and cell else ""
+        tds.append(f"<td{attr}>{html.escape(cell)}</td>")
+    return "<tr>" + "".join(tds) + "</tr>"
 
 
 def route_sheet_html(plan: PlanTables, advisor: int) -> str:
@@ -1247,10 +1301,7 @@ def route_sheet_html(plan: PlanTables, advisor: int) -> str:
     for view in views:
         out.append('<section class="week">')
         out.append(f"<h1>{esc(title)}</h1>")
-        out.append(
-            f"<p>Territoire : {esc(plan.meta['territory'])} — base : {esc(view.base)} — "
-            f"semaine {view.week}, du {esc(_date_text(view.monday))}</p>"
-        )
+        out.append(f"<p>{esc(_week_heading(plan, view))}</p>")
         out.append(f"<p><strong>{esc(view.totals())}</strong></p>")
         legend = "".join(
             f'<span><i class="swatch" style="background:{DAY_COLOURS[d.day]}"></i>'
@@ -1270,33 +1321,14 @@ def route_sheet_html(plan: PlanTables, advisor: int) -> str:
                 f'<h2><i class="swatch" style="background:{DAY_COLOURS[day.day]}"></i>'
                 f"{esc(_date_text(day.date).capitalize())}</h2>"
             )
-            out.append(
-                f"<p>Départ de {esc(day.base)} à {esc(day.depart)} — retour à "
-                f"{esc(day.back)} — {esc(_duration_text(day.drive_minutes))} "
-                f"de route, {esc(_number(day.km))} km</p>"
-            )
+            out.append(f"<p>{esc(_day_summary(day))}</p>")
             if stops.empty:
                 out.append("<p>Aucune visite ce jour.</p>")
                 continue
-            out.append(
-                "<table><thead><tr><th>N°</th><th>Arrivée</th><th>Permanence</th><th>Lieu</th>"
-                "<th>Adresse</th><th>Trajet</th><th>km</th></tr></thead><tbody>"
-            )
-            for row in stops.itertuples(index=False):
-                out.append(
-                    f'<tr><td class="num">{int(row.order)}</td><td>{esc(row.arrival)}</td>'
-                    f"<td>{esc(row.start)}–{esc(row.end)}</td><td>{esc(row.name)}</td>"
-                    f"<td>{esc(_full_address(row))}</td>"
-                    f'<td class="num">{esc(_duration_text(row.drive_minutes))}</td>'
-                    f'<td class="num">{esc(_number(row.km))}</td></tr>'
-                )
-            minutes_back, km_back = _last_leg(day, stops)
-            out.append(
-                f"<tr><td></td><td>{esc(day.back)}</td><td></td>"
-                f"<td>Retour à la base ({esc(day.base)})</td><td></td>"
-                f'<td class="num">{esc(_duration_text(minutes_back))}</td>'
-                f'<td class="num">{esc(_number(km_back))}</td></tr></tbody></table>'
-            )
+            headers = "".join(f"<th>{esc(h)}</th>" for h in _STOP_HEADERS)
+            out.append(f"<table><thead><tr>{headers}</tr></thead><tbody>")
+            out.extend(_html_row(cells) for cells in _stop_rows(day, stops))
+            out[-1] += "</tbody></table>"
         out.append(footer)
         out.append("</section>")
     out.append("</body></html>")
@@ -1404,7 +1436,8 @@ def route_sheet_pdf_bytes(plan: PlanTables, advisor: int) -> bytes:
     pdf.set_auto_page_break(True, margin=16)
     generated = dt.date.fromisoformat(plan.meta["generated"])
     pdf.set_creation_date(dt.datetime.combine(generated, dt.time(), tzinfo=dt.UTC))
-    pdf.set_title(f"Feuille de route — {name}")
+    title = f"Feuille de route — {name}"
+    pdf.set_title(title)
     pdf.set_author("planner")
     pdf.set_lang("fr")
     width = pdf.w - pdf.l_margin - pdf.r_margin
@@ -1416,15 +1449,12 @@ def route_sheet_pdf_bytes(plan: PlanTables, advisor: int) -> bytes:
 
     if not views:
         pdf.add_page()
-        text(f"Feuille de route — {name}", 15, "B", 7)
+        text(title, 15, "B", 7)
         text("Aucune journée planifiée.")
     for view in views:
         pdf.add_page()
-        text(f"Feuille de route — {name}", 15, "B", 7)
-        text(
-            f"Territoire : {plan.meta['territory']} — base : {view.base} — semaine {view.week}, "
-            f"du {_date_text(view.monday)}"
-        )
+        text(title, 15, "B", 7)
+        text(_week_heading(plan, view))
         text(view.totals(), 9, "B")
         top = pdf.get_y() + 1
         _pdf_map(pdf, view, pdf.l_margin, top, width, 78)
@@ -1442,11 +1472,7 @@ def route_sheet_pdf_bytes(plan: PlanTables, advisor: int) -> bytes:
         for day, stops, _ in view.days:
             pdf.ln(1.5)
             text(_date_text(day.date).capitalize(), 11, "B", 6)
-            text(
-                f"Départ de {day.base} à {day.depart} — retour à {day.back} — "
-                f"{_duration_text(day.drive_minutes)} de route, {_number(day.km)} km",
-                8.5,
-            )
+            text(_day_summary(day), 8.5)
             if stops.empty:
                 text("Aucune visite ce jour.", 8.5)
                 continue
@@ -1454,37 +1480,15 @@ def route_sheet_pdf_bytes(plan: PlanTables, advisor: int) -> bytes:
             pdf.set_draw_color(150, 150, 150)
             pdf.set_line_width(0.2)
             pdf.set_fill_color(255, 255, 255)
-            minutes_back, km_back = _last_leg(day, stops)
             with pdf.table(
                 col_widths=(8, 14, 22, 50, 60, 16, 12),
                 line_height=4.2,
                 text_align="LEFT",
                 headings_style=_headings(),
             ) as table:
-                table.row(["N°", "Arrivée", "Permanence", "Lieu", "Adresse", "Trajet", "km"])
-                for row in stops.itertuples(index=False):
-                    table.row(
-                        [
-                            str(int(row.order)),
-                            row.arrival,
-                            f"{row.start}–{row.end}",
-                            row.name,
-                            _full_address(row),
-                            _duration_text(row.drive_minutes),
-                            _number(row.km),
-                        ]
-                    )
-                table.row(
-                    [
-                        "",
-                        day.back,
-                        "",
-                        f"Retour à la base ({day.base})",
-                        "",
-                        _duration_text(minutes_back),
-                        _number(km_back),
-                    ]
-                )
+                table.row(list(_STOP_HEADERS))
+                for cells in _stop_rows(day, stops):
+                    table.row(cells)
     return bytes(pdf.output())
 
 

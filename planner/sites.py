@@ -38,7 +38,6 @@ import pyproj
 import shapely
 
 from planner import cache
-from planner.sources.communes import communes_key
 from planner.schema import NETWORKS, SITE_COLUMNS, DataError, LoadReport, RowIssue, empty_sites
 from planner.settings import (
     CRS_WGS84,
@@ -46,6 +45,7 @@ from planner.settings import (
     SUSPECT_DISTANCE_KM,
     cache_dir,
 )
+from planner.sources.communes import communes_key
 
 log = logging.getLogger(__name__)
 
@@ -552,6 +552,31 @@ def finish_sites(
     return to_canonical(gdf)
 
 
+def finish_read_sites(
+    frame: pd.DataFrame,
+    raw: pd.DataFrame,
+    rows: np.ndarray,
+    report: LoadReport,
+    communes: gpd.GeoDataFrame | None = None,
+    columns: Mapping[str, str] | None = None,
+) -> tuple[gpd.GeoDataFrame, LoadReport]:
+    """:func:`finish_sites` for a table read by :func:`planner.sources._read.read_layer`.
+
+    The coordinates are ``raw``'s ``latitude`` and ``longitude`` columns and the file's
+    column names those it recorded (``raw.attrs["columns"]``) unless ``columns`` is given.
+
+    Returns
+    -------
+    The canonical site table and ``report``.
+    """
+    sites = finish_sites(
+        frame, rows, report, lat=raw["latitude"], lon=raw["longitude"],
+        columns=raw.attrs["columns"] if columns is None else columns,
+        communes=communes,
+    )
+    return sites, report
+
+
 def to_canonical(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     """Return the canonical columns, in order, with their types."""
     out = frame[list(SITE_COLUMNS)].copy()
@@ -568,6 +593,51 @@ def to_canonical(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
 
 
 # --------------------------------------------------------------------------- loading
+
+
+def load_site_files(
+    layer: str,
+    paths: Iterable[Path],
+    load_file: Callable[[Path, set[str]], tuple[gpd.GeoDataFrame, LoadReport]],
+) -> tuple[gpd.GeoDataFrame, LoadReport]:
+    """Load several files of one layer into one site table and one load report.
+
+    Parameters
+    ----------
+    layer
+        The catalogue layer.
+    paths
+        Its files, read in this order.
+    load_file
+        ``load_file(file, seen)`` returns the canonical sites of one file and its own
+        report, rejecting the ``site_id`` already in ``seen`` (kept from earlier files).
+
+    Returns
+    -------
+    The canonical site table and the layer's report (row numbers restart in each file;
+    each issue's reason starts with its file's name).
+    """
+    from planner.sources import _read
+
+    paths = list(paths)
+    report = _read.new_report(layer, ", ".join(str(p) for p in paths))
+    frames = []
+    seen: set[str] = set()
+    for file in paths:
+        sites, part = load_file(file, seen)
+        seen.update(sites["site_id"])
+        frames.append(sites)
+        report.rows_read += part.rows_read
+        report.rows_kept += part.rows_kept
+        for issue in part.issues:
+            issue.reason = f"{file.name} : {issue.reason}"
+        report.issues.extend(part.issues)
+    frames = [f for f in frames if len(f)]
+    if not frames:
+        return empty_sites(), report
+    merged = gpd.GeoDataFrame(pd.concat(frames, ignore_index=True), geometry="geometry",
+                              crs=wgs84())
+    return to_canonical(merged), report
 
 
 def _loader(layer: str) -> Callable[..., tuple[gpd.GeoDataFrame, LoadReport]]:

@@ -31,7 +31,7 @@ import math
 import os
 import sys
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 import highspy
@@ -241,13 +241,25 @@ def _highs_solve(
 
 
 class _SitingModel:
-    """Shared state and report of the siting models."""
+    """Shared state, greedy loop, MILP call and report of the siting models."""
 
-    name: str
-    k: int
-    free: np.ndarray
-    locked: np.ndarray
-    weights: np.ndarray
+    def __init__(
+        self, weights: np.ndarray, k: int, free: np.ndarray, locked: np.ndarray, name: str
+    ) -> None:
+        self.weights = weights
+        self.k = k
+        self.free = free
+        self.locked = locked
+        self.name = name
+        self._reset_report()
+
+    def value(self, selection: Sequence[int] | np.ndarray) -> float:
+        """Return the objective of a selection of columns (locked sites included)."""
+        raise NotImplementedError
+
+    def greedy(self) -> np.ndarray:
+        """Pick ``k`` stops with the model's greedy heuristic."""
+        raise NotImplementedError
 
     def _reset_report(self) -> None:
         self.status = "not_solved"
@@ -270,6 +282,86 @@ class _SitingModel:
     def proven_optimal(self) -> bool:
         """Whether HiGHS proved the returned selection optimal."""
         return self.status == "optimal"
+
+    def _greedy_picks(
+        self, gains: Callable[[], np.ndarray], take: Callable[[int], None]
+    ) -> np.ndarray:
+        """Pick ``k`` free candidates one by one, each with the highest gain.
+
+        ``gains()`` returns the gain of every free candidate, ``take(best)`` updates the
+        model's state once the candidate at position ``best`` of ``free`` is picked. Ties
+        go to the lowest column. Sets ``greedy_selected`` and ``greedy_value``.
+
+        Returns
+        -------
+        The selected columns, in the order they were picked.
+        """
+        available = np.ones(self.free.size, dtype=bool)
+        picked: list[int] = []
+        for _ in range(self.k):
+            best = int(np.argmax(np.where(available, gains(), -1.0)))
+            picked.append(int(self.free[best]))
+            available[best] = False
+            take(best)
+        self.greedy_selected = np.asarray(picked, dtype=np.int64)
+        self.greedy_value = self.value(self.greedy_selected)
+        return self.greedy_selected
+
+    def _start_x(self, warm_start: bool) -> np.ndarray | None:
+        """The greedy selection (run first if needed) as 0/1 per free candidate, or None."""
+        if not warm_start:
+            return None
+        if self.greedy_selected is None:
+            self.greedy()
+        return np.isin(self.free, self.greedy_selected).astype(float)
+
+    def _run_milp(
+        self,
+        *,
+        sense_max: bool,
+        cost: np.ndarray,
+        matrix: sp.spmatrix | sp.sparray,
+        row_lower: np.ndarray,
+        row_upper: np.ndarray,
+        start: np.ndarray | None,
+        tic: float,
+        time_limit: float,
+        mip_rel_gap: float,
+        seed: int,
+    ) -> dict[str, Any]:
+        """Solve a model whose first columns are the binary ``x_j`` (one per free candidate).
+
+        The other columns are continuous in ``[0, 1]``; the row ``sum_j x_j = k`` is added
+        below ``matrix``. Records the build time (since ``tic``), the HiGHS status, nodes,
+        runtime and gap, and ``selected`` when HiGHS returns values.
+
+        Returns
+        -------
+        The dict of :func:`_highs_solve`.
+        """
+        n_x, n = self.free.size, cost.size
+        count = sp.hstack([sp.csc_matrix(np.ones((1, n_x))), sp.csc_matrix((1, n - n_x))])
+        matrix = sp.vstack([matrix, count], format="csc")
+        self.build_s = time.perf_counter() - tic
+        out = _highs_solve(
+            sense_max=sense_max,
+            cost=cost,
+            lower=np.zeros(n),
+            upper=np.ones(n),
+            integer=np.arange(n) < n_x,
+            matrix=matrix,
+            row_lower=np.concatenate([row_lower, [self.k]]),
+            row_upper=np.concatenate([row_upper, [self.k]]),
+            start=start,
+            time_limit=time_limit,
+            mip_rel_gap=mip_rel_gap,
+            seed=seed,
+        )
+        self.status = out["status"]
+        self.nodes, self.runtime_s, self.mip_gap = out["nodes"], out["runtime_s"], out["mip_gap"]
+        if out["values"] is not None:
+            self.selected = np.sort(self.free[out["values"][:n_x] > 0.5])
+        return out
 
     def report(self) -> dict[str, Any]:
         """Return the solver figures as a plain dict (for JSON output)."""
@@ -329,14 +421,9 @@ class MaximalCovering(_SitingModel):
         threshold: float | None = None,
         name: str = "couverture maximale",
     ) -> None:
+        super().__init__(weights, k, free, locked, name)
         self.coverage = sp.csc_matrix(coverage, dtype=bool)
-        self.weights = weights
-        self.k = k
-        self.free = free
-        self.locked = locked
         self.threshold = threshold
-        self.name = name
-        self._reset_report()
         self.covered = np.zeros(weights.size, dtype=bool)
         locked_cover = np.asarray(self.coverage[:, locked].sum(axis=1)).reshape(-1) > 0
         self._locked_cover = locked_cover
@@ -445,19 +532,11 @@ class MaximalCovering(_SitingModel):
         """
         cover = self.coverage[:, self.free].tocsc()
         remaining = np.where(self._locked_cover, 0.0, self.weights)
-        available = np.ones(self.free.size, dtype=bool)
-        picked: list[int] = []
-        for _ in range(self.k):
-            gains = cover.T @ remaining
-            gains = np.where(available, gains, -1.0)
-            best = int(np.argmax(gains))
-            picked.append(int(self.free[best]))
-            available[best] = False
-            rows = cover.indices[cover.indptr[best] : cover.indptr[best + 1]]
-            remaining[rows] = 0.0
-        self.greedy_selected = np.asarray(picked, dtype=np.int64)
-        self.greedy_value = self.value(self.greedy_selected)
-        return self.greedy_selected
+
+        def take(best: int) -> None:
+            remaining[cover.indices[cover.indptr[best] : cover.indptr[best + 1]]] = 0.0
+
+        return self._greedy_picks(lambda: cover.T @ remaining, take)
 
     def solve(
         self,
@@ -485,54 +564,31 @@ class MaximalCovering(_SitingModel):
         The same object, with the solution attached.
         """
         tic = time.perf_counter()
-        if warm_start and self.greedy_selected is None:
-            self.greedy()
+        x0 = self._start_x(warm_start)
         # Rows worth modelling: positive demand, not covered by locked sites, reachable.
         cover = self.coverage[:, self.free].tocsr()
         reach = np.diff(cover.indptr) > 0
         rows = np.flatnonzero(reach & ~self._locked_cover & (self.weights > 0))
         sub = cover[rows].astype(float).tocsc()
         n_x, n_y = self.free.size, rows.size
-        # Constraints: y_r - sum_{j covers r} x_j <= 0 (one per row), sum_j x_j = k.
-        matrix = sp.vstack(
-            [
-                sp.hstack([-sub, sp.identity(n_y, format="csc")]),
-                sp.hstack([sp.csc_matrix(np.ones((1, n_x))), sp.csc_matrix((1, n_y))]),
-            ],
-            format="csc",
-        )
-        start = None
-        if warm_start and self.greedy_selected is not None:
-            x0 = np.isin(self.free, self.greedy_selected).astype(float)
-            y0 = (sub @ x0 > 0).astype(float)
-            start = np.concatenate([x0, y0])
-        self.build_s = time.perf_counter() - tic
-        out = _highs_solve(
+        # Constraints: y_r - sum_{j covers r} x_j <= 0 (one per row), then sum_j x_j = k.
+        out = self._run_milp(
             sense_max=True,
             cost=np.concatenate([np.zeros(n_x), self.weights[rows]]),
-            lower=np.zeros(n_x + n_y),
-            upper=np.ones(n_x + n_y),
-            integer=np.concatenate([np.ones(n_x, bool), np.zeros(n_y, bool)]),
-            matrix=matrix,
-            row_lower=np.concatenate([np.full(n_y, -np.inf), [self.k]]),
-            row_upper=np.concatenate([np.zeros(n_y), [self.k]]),
-            start=start,
+            matrix=sp.hstack([-sub, sp.identity(n_y, format="csc")]),
+            row_lower=np.full(n_y, -np.inf),
+            row_upper=np.zeros(n_y),
+            start=None if x0 is None else np.concatenate([x0, (sub @ x0 > 0).astype(float)]),
+            tic=tic,
             time_limit=time_limit,
             mip_rel_gap=mip_rel_gap,
             seed=seed,
         )
-        self._attach(out, n_x)
-        return self
-
-    def _attach(self, out: dict[str, Any], n_x: int) -> None:
-        self.status = out["status"]
-        self.nodes, self.runtime_s, self.mip_gap = out["nodes"], out["runtime_s"], out["mip_gap"]
         if out["values"] is None:
             raise DataError(
                 f"couverture maximale : {self.status_text}",
                 hint="vérifiez le nombre d'arrêts et les candidats",
             )
-        self.selected = np.sort(self.free[out["values"][:n_x] > 0.5])
         self.covered = self.covered_by(self.selected)
         self.objective = float(self.weights[self.covered].sum())
         self.dual_bound = out["dual_bound"] + self.locked_weight
@@ -544,6 +600,7 @@ class MaximalCovering(_SitingModel):
             self.status,
             self.mip_gap,
         )
+        return self
 
     @property
     def covered_share(self) -> float:
@@ -601,14 +658,9 @@ class PMedian(_SitingModel):
         max_cost: float | None = None,
         name: str = "p-médiane",
     ) -> None:
+        super().__init__(weights, k, free, locked, name)
         self.cost = cost
-        self.weights = weights
-        self.k = k
-        self.free = free
-        self.locked = locked
         self.max_cost = max_cost
-        self.name = name
-        self._reset_report()
         n = cost.shape[0]
         fallback = cost[:, locked].min(axis=1) if locked.size else np.full(n, np.inf)
         if max_cost is not None:
@@ -616,6 +668,7 @@ class PMedian(_SitingModel):
         self._fallback = fallback
         sub = cost[:, free]
         reach = np.isfinite(sub).any(axis=1) | np.isfinite(fallback)
+        self._reachable = reach
         self.unreachable = np.flatnonzero(~reach)
         if self.unreachable.size:
             log.warning(
@@ -702,8 +755,7 @@ class PMedian(_SitingModel):
         """Return the exact weighted travel time of a selection (reachable rows; ``inf`` if one
         reachable row has no open site within reach)."""
         _, best_cost = self._nearest(np.asarray(selection, dtype=np.int64))
-        mask = np.ones(best_cost.size, dtype=bool)
-        mask[self.unreachable] = False
+        mask = self._reachable
         return float(np.sum(self.weights[mask] * best_cost[mask]))
 
     # ---- heuristics and MILP
@@ -723,20 +775,16 @@ class PMedian(_SitingModel):
         big = 10.0 * (float(finite.max()) if finite.size else 1.0) + 1.0
         current = np.where(np.isfinite(self._fallback), self._fallback, big)
         current[self.unreachable] = 0.0
-        available = np.ones(self.free.size, dtype=bool)
-        picked: list[int] = []
-        for _ in range(self.k):
+
+        def gains() -> np.ndarray:
             saving = self.weights[rows] * np.maximum(current[rows] - vals, 0.0)
-            gains = np.bincount(cols, weights=saving, minlength=self.free.size)
-            gains = np.where(available, gains, -1.0)
-            best = int(np.argmax(gains))
-            picked.append(int(self.free[best]))
-            available[best] = False
+            return np.bincount(cols, weights=saving, minlength=self.free.size)
+
+        def take(best: int) -> None:
             hit = cols == best
             current[rows[hit]] = np.minimum(current[rows[hit]], vals[hit])
-        self.greedy_selected = np.asarray(picked, dtype=np.int64)
-        self.greedy_value = self.value(self.greedy_selected)
-        return self.greedy_selected
+
+        return self._greedy_picks(gains, take)
 
     def solve(
         self,
@@ -763,13 +811,10 @@ class PMedian(_SitingModel):
             When no selection of ``k`` stops reaches every reachable row (in French).
         """
         tic = time.perf_counter()
-        if warm_start and self.greedy_selected is None:
-            self.greedy()
+        x0 = self._start_x(warm_start)
         rows, cols, vals = self._pairs
         n = self.cost.shape[0]
-        keep = np.ones(n, dtype=bool)
-        keep[self.unreachable] = False
-        active = np.flatnonzero(keep)
+        active = np.flatnonzero(self._reachable)
         pos = np.full(n, -1, dtype=np.int64)
         pos[active] = np.arange(active.size)
         fb_rows = active[np.isfinite(self._fallback[active])]
@@ -791,8 +836,6 @@ class PMedian(_SitingModel):
                 sp.csc_matrix((n_z, n_f)),
             ]
         )
-        count = sp.hstack([sp.csc_matrix(np.ones((1, n_x))), sp.csc_matrix((1, n_z + n_f))])
-        matrix = sp.vstack([assign, link, count], format="csc")
         objective = np.concatenate(
             [
                 np.zeros(n_x),
@@ -801,27 +844,21 @@ class PMedian(_SitingModel):
             ]
         )
         start = None
-        if warm_start and self.greedy_selected is not None:
-            x0 = np.isin(self.free, self.greedy_selected).astype(float)
+        if x0 is not None:
             z0, f0 = self._start_assignment(x0, n_f, fb_rows)
             start = np.concatenate([x0, z0, f0])
-        self.build_s = time.perf_counter() - tic
-        out = _highs_solve(
+        out = self._run_milp(
             sense_max=False,
             cost=objective,
-            lower=np.zeros(n_x + n_z + n_f),
-            upper=np.ones(n_x + n_z + n_f),
-            integer=np.concatenate([np.ones(n_x, bool), np.zeros(n_z + n_f, bool)]),
-            matrix=matrix,
-            row_lower=np.concatenate([np.ones(n_r), np.full(n_z, -np.inf), [self.k]]),
-            row_upper=np.concatenate([np.ones(n_r), np.zeros(n_z), [self.k]]),
+            matrix=sp.vstack([assign, link]),
+            row_lower=np.concatenate([np.ones(n_r), np.full(n_z, -np.inf)]),
+            row_upper=np.concatenate([np.ones(n_r), np.zeros(n_z)]),
             start=start,
+            tic=tic,
             time_limit=time_limit,
             mip_rel_gap=mip_rel_gap,
             seed=seed,
         )
-        self.status = out["status"]
-        self.nodes, self.runtime_s, self.mip_gap = out["nodes"], out["runtime_s"], out["mip_gap"]
         if out["values"] is None:
             if self.status == "infeasible":
                 raise DataError(
@@ -831,7 +868,6 @@ class PMedian(_SitingModel):
                     "un temps maximal (max_cost)",
                 )
             raise DataError(f"p-médiane : {self.status_text}", hint="augmentez la limite de temps")
-        self.selected = np.sort(self.free[out["values"][:n_x] > 0.5])
         self.model_objective = out["objective"]
         self.dual_bound = out["dual_bound"]
         self.assignment, self.assigned_cost = self._nearest(self.selected)
@@ -861,9 +897,7 @@ class PMedian(_SitingModel):
     @property
     def mean_cost(self) -> float:
         """Demand-weighted mean travel minutes to the nearest open site (reachable rows)."""
-        mask = np.ones(self.weights.size, dtype=bool)
-        mask[self.unreachable] = False
-        total = float(self.weights[mask].sum())
+        total = float(self.weights[self._reachable].sum())
         return self.objective / total if total > 0 else math.nan
 
     def report(self) -> dict[str, Any]:

@@ -31,3 +31,49 @@ def real_data() -> Path:
             pytest.fail(message)
         pytest.skip(message)
     return path
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    """``--screenshots DIR``: the browser test saves a screenshot of each page there."""
+    parser.addoption("--screenshots", default=None, metavar="DIR",
+                     help="dossier où le test navigateur enregistre une capture de chaque page")
+
+
+@pytest.fixture(scope="session")
+def screenshots(request: pytest.FixtureRequest) -> Path | None:
+    """The folder given by ``--screenshots`` (created), or None: no screenshots."""
+    value = request.config.getoption("--screenshots")
+    if not value:
+        return None
+    path = Path(value).resolve()
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+# ----------------------------------------------------------------------------- Corsica
+# Shared by the pipeline tests (test_plan.py, test_strategies.py): computed once per
+# test process (pytest-xdist worker); the tests only read them.
+
+
+@pytest.fixture(scope="session")
+def corsica(real_data: Path):
+    """The Corsica territory (both départements), from the real snapshots."""
+    from planner.territory import select
+
+    return select("2A,2B")
+
+
+@pytest.fixture(scope="session")
+def travel(corsica):
+    """The travel model of Corsica (road graph when available)."""
+    from planner.travel import model_for
+
+    return model_for(corsica)
+
+
+@pytest.fixture(scope="session")
+def coverage(corsica, travel):
+    """Coverage of Corsica at 30 minutes by the default help networks."""
+    from planner.coverage import compute_coverage
+
+    return compute_coverage(corsica, threshold=30, travel=travel)

@@ -1,7 +1,8 @@
 """Tests of planner.plan on the real Corsica pipeline (issue 5, "Shown by").
 
-One coverage, one travel model and one plan with the contract's settings are computed
-per module and shared; the other runs pass ``coverage=`` to stay short.
+The Corsica territory, travel model and coverage come from tests/conftest.py (once per
+test process); one plan with the contract's settings is computed per module and shared;
+the other runs pass ``coverage=`` to stay short.
 """
 
 from __future__ import annotations
@@ -48,27 +49,6 @@ pytestmark = pytest.mark.xdist_group("corsica_plan")
 
 
 # ----------------------------------------------------------------------------- fixtures
-
-
-@pytest.fixture(scope="module")
-def corsica(real_data):
-    from planner.territory import select
-
-    return select("2A,2B")
-
-
-@pytest.fixture(scope="module")
-def travel(corsica):
-    from planner.travel import model_for
-
-    return model_for(corsica)
-
-
-@pytest.fixture(scope="module")
-def coverage(corsica, travel):
-    from planner.coverage import compute_coverage
-
-    return compute_coverage(corsica, threshold=30, travel=travel)
 
 
 @pytest.fixture(scope="module")

@@ -38,6 +38,11 @@ def _issues(report, action=None) -> list[tuple[int, str, str]]:
     return [(i.row, i.column, i.reason) for i in report.issues if action in (None, i.action)]
 
 
+def _without_coordinates(report) -> list:
+    """The issues of rows that had no coordinates (placed at a town hall, or rejected)."""
+    return [i for i in report.issues if i.reason.startswith("coordonnées absentes")]
+
+
 def _in_corsica(sites: pd.DataFrame) -> pd.DataFrame:
     return sites[sites["insee"].str[:2].isin(CORSICA)]
 
@@ -68,7 +73,7 @@ def test_la_poste_real_counts(layers):
     sites, report = layers["la_poste"]
     _check_canonical(sites)
     assert report.rows_read == 17_716
-    no_coords = [i for i in report.issues if i.reason.startswith("coordonnées absentes")]
+    no_coords = _without_coordinates(report)
     assert report.rows_read - len(no_coords) == 17_703  # rows with coordinates
     assert len(no_coords) == 13  # placed at their town hall, approximate
     assert sites.loc[sites["approximate"] & ~sites["suspect"], "site_id"].size == 13
@@ -117,7 +122,7 @@ def test_conseiller_numerique_real_counts(layers):
     sites, report = layers["conseiller_numerique"]
     _check_canonical(sites)
     assert report.rows_read == 4_930
-    no_coords = [i for i in report.issues if i.reason.startswith("coordonnées absentes")]
+    no_coords = _without_coordinates(report)
     assert report.rows_read - len(no_coords) == 4_908  # rows with coordinates
     # 21 of the 22 without coordinates are placed at the town hall their postcode (or,
     # for a CEDEX code, their town name in the postcode's département) names; the 22nd

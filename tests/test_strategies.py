@@ -35,27 +35,6 @@ pytestmark = pytest.mark.xdist_group("corsica_strategies")
 
 
 @pytest.fixture(scope="module")
-def corsica(real_data):
-    from planner.territory import select
-
-    return select("2A,2B")
-
-
-@pytest.fixture(scope="module")
-def travel(corsica):
-    from planner.travel import model_for
-
-    return model_for(corsica)
-
-
-@pytest.fixture(scope="module")
-def coverage(corsica, travel):
-    from planner.coverage import compute_coverage
-
-    return compute_coverage(corsica, threshold=30, travel=travel)
-
-
-@pytest.fixture(scope="module")
 def frame(corsica, coverage, travel):
     return compare_modes(corsica, ADVISORS, FAST, 30, coverage=coverage, travel=travel)
 

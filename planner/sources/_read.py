@@ -27,7 +27,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from planner import hours
+from planner import catalog, hours
 from planner.schema import DataError, LoadReport
 from planner.settings import MAX_FILE_BYTES
 
@@ -320,6 +320,73 @@ def read_json_records(
     return out, np.arange(1, len(out) + 1)
 
 
+#: Formats a site loader may accept besides CSV: file suffixes and reader.
+_READERS: dict[str, tuple[tuple[str, ...], Any]] = {
+    "json": ((".json", ".geojson"), read_json_records),
+    "xlsx": ((".xlsx", ".xlsm"), read_excel),
+}
+
+
+def read_table(
+    path: str | Path,
+    aliases: Mapping[str, Sequence[str]],
+    required: Iterable[str],
+    report: LoadReport,
+    formats: Sequence[str] = (),
+) -> tuple[pd.DataFrame, np.ndarray]:
+    """Read a file with the reader its suffix calls for, CSV by default.
+
+    Parameters
+    ----------
+    path, aliases, required, report
+        As for :func:`read_csv`.
+    formats
+        The other formats accepted (``"json"``: ``.json``/``.geojson`` read by
+        :func:`read_json_records`; ``"xlsx"``: ``.xlsx``/``.xlsm`` read by
+        :func:`read_excel`); any other suffix is read as CSV.
+
+    Returns
+    -------
+    The table and the 1-based data row of each of its rows.
+    """
+    suffix = Path(path).suffix.lower()
+    for fmt in formats:
+        suffixes, reader = _READERS[fmt]
+        if suffix in suffixes:
+            return reader(path, aliases, required)
+    return read_csv(path, aliases, required, report)
+
+
+def read_layer(
+    layer: str,
+    path: str | Path | None,
+    aliases: Mapping[str, Sequence[str]],
+    required: Iterable[str],
+    formats: Sequence[str] = (),
+) -> tuple[pd.DataFrame, np.ndarray, LoadReport]:
+    """Read one file of a catalogue layer (default: the catalogue's file) with :func:`read_table`.
+
+    Returns
+    -------
+    The table, the 1-based data row of each of its rows and a new load report for the
+    file (``rows_read`` set).
+    """
+    path = Path(path) if path is not None else catalog.layer(layer).file()
+    report = new_report(layer, path)
+    raw, rows = read_table(path, aliases, required, report, formats)
+    report.rows_read = raw.attrs["rows_read"]
+    return raw, rows, report
+
+
+def layer_paths(layer: str, path: str | Path | Iterable[str | Path] | None) -> list[Path]:
+    """The files to read: ``path`` (one or several), else every file of the catalogue layer."""
+    if path is None:
+        return catalog.layer(layer).files() or [catalog.layer(layer).file()]
+    if isinstance(path, (str, Path)):
+        return [Path(path)]
+    return [Path(p) for p in path]
+
+
 def _select(raw: pd.DataFrame, mapping: dict[str, str], rows_read: int) -> pd.DataFrame:
     """Keep the aliased columns under their canonical names, cleaned; remember the
     file's names (``attrs["columns"]``) and the number of data rows (``attrs["rows_read"]``)."""
@@ -464,8 +531,6 @@ def drop_duplicate_ids(
 
 def new_report(layer_name: str, path: Path | str, rows_read: int = 0) -> LoadReport:
     """Return an empty load report for a catalogue layer and the file read."""
-    from planner import catalog
-
     layer = catalog.layer(layer_name)
     return LoadReport(
         layer=layer_name,

@@ -21,9 +21,8 @@ from pathlib import Path
 import geopandas as gpd
 import pandas as pd
 
-from planner import catalog
 from planner.schema import LoadReport
-from planner.sites import finish_sites
+from planner.sites import finish_read_sites
 from planner.sources import _read
 
 NETWORK = "croix_rouge"
@@ -92,12 +91,6 @@ def structure_kind(names: pd.Series) -> pd.Series:
     return first.map(KINDS).fillna("établissement").astype("str")
 
 
-def _read_structures(path: Path, report: LoadReport) -> tuple[pd.DataFrame, object]:
-    if path.suffix.lower() in (".xlsx", ".xlsm"):
-        return _read.read_excel(path, STRUCTURE_COLUMNS, STRUCTURE_REQUIRED)
-    return _read.read_csv(path, STRUCTURE_COLUMNS, STRUCTURE_REQUIRED, report)
-
-
 def load_croix_rouge(
     path: str | Path | None = None, communes: gpd.GeoDataFrame | None = None
 ) -> tuple[gpd.GeoDataFrame, LoadReport]:
@@ -115,10 +108,8 @@ def load_croix_rouge(
     The canonical site table (network ``croix_rouge``, ``site_id`` ``crf:<STR_NUMERO>``)
     and the load report.
     """
-    path = Path(path) if path is not None else catalog.layer(NETWORK).file()
-    report = _read.new_report(NETWORK, path)
-    raw, rows = _read_structures(path, report)
-    report.rows_read = raw.attrs["rows_read"]
+    raw, rows, report = _read.read_layer(NETWORK, path, STRUCTURE_COLUMNS, STRUCTURE_REQUIRED,
+                                         ["xlsx"])
     names = raw.attrs["columns"]
     empty = pd.Series([None] * len(raw), dtype="str")
     if "cp_ville" in raw:
@@ -138,11 +129,7 @@ def load_croix_rouge(
         "opening_hours": None,
         "_city": city.to_numpy(),
     })
-    return finish_sites(
-        frame, rows, report, lat=raw["latitude"], lon=raw["longitude"],
-        columns=names,
-        communes=communes,
-    ), report
+    return finish_read_sites(frame, raw, rows, report, communes, columns=names)
 
 
 def load_aide_alimentaire(
@@ -155,11 +142,7 @@ def load_aide_alimentaire(
     The canonical site table (network ``croix_rouge``, kind ``aide alimentaire :
     <action>``, ``site_id`` ``crf_u2a:<code>``) and the load report.
     """
-    path = Path(path) if path is not None else catalog.layer(LAYER_FOOD).file()
-    report = _read.new_report(LAYER_FOOD, path)
-    raw, rows = _read.read_csv(path, FOOD_COLUMNS, FOOD_REQUIRED, report)
-    report.rows_read = raw.attrs["rows_read"]
-    names = raw.attrs["columns"]
+    raw, rows, report = _read.read_layer(LAYER_FOOD, path, FOOD_COLUMNS, FOOD_REQUIRED)
     empty = pd.Series([None] * len(raw), dtype="str")
     action = raw.get("action", empty).str.lower()
     frame = pd.DataFrame({
@@ -173,8 +156,4 @@ def load_aide_alimentaire(
         "opening_hours": None,
         "_city": raw.get("city", empty),
     })
-    return finish_sites(
-        frame, rows, report, lat=raw["latitude"], lon=raw["longitude"],
-        columns=names,
-        communes=communes,
-    ), report
+    return finish_read_sites(frame, raw, rows, report, communes)

@@ -14,9 +14,9 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from planner import catalog, hours
+from planner import hours
 from planner.schema import LoadReport
-from planner.sites import finish_sites
+from planner.sites import finish_read_sites
 from planner.sources import _read
 
 LAYER = "france_services"
@@ -113,10 +113,7 @@ def load_france_services(
     The canonical site table (network ``france_services``, ``site_id`` ``fs:<id_fs>``)
     and the load report.
     """
-    path = Path(path) if path is not None else catalog.layer(LAYER).file()
-    report = _read.new_report(LAYER, path)
-    raw, rows = _read.read_csv(path, COLUMNS, REQUIRED, report)
-    report.rows_read = raw.attrs["rows_read"]
+    raw, rows, report = _read.read_layer(LAYER, path, COLUMNS, REQUIRED)
     names = raw.attrs["columns"]
     empty = pd.Series([None] * len(raw), dtype="str")
     frame = pd.DataFrame({
@@ -130,8 +127,4 @@ def load_france_services(
         "opening_hours": parse_day_hours(raw, rows, report, names),
         "_city": raw.get("city", empty),
     })
-    return finish_sites(
-        frame, rows, report, lat=raw["latitude"], lon=raw["longitude"],
-        columns=names,
-        communes=communes,
-    ), report
+    return finish_read_sites(frame, raw, rows, report, communes)

@@ -45,7 +45,7 @@ from __future__ import annotations
 import csv
 import io
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from functools import lru_cache
 from pathlib import Path
 from typing import overload
@@ -608,11 +608,38 @@ def _largest_part(frame: pd.DataFrame, value: str, weight: str) -> pd.Series:
     return ranked.drop_duplicates("insee").set_index("insee")[value]
 
 
+def _finish_layer(
+    out: pd.DataFrame, rows: pd.DataFrame, report: LoadReport, code_col: str, file: str, name: str
+) -> tuple[pd.DataFrame, LoadReport]:
+    """Close a per-commune layer read with :func:`_to_current`.
+
+    Reports the communes rebuilt from former codes (flag ``cog_<name>``) and today's
+    communes absent from the file; sets ``rows_kept``.
+
+    Returns
+    -------
+    ``out`` (indexed by today's commune) with its index as an ``insee`` column, and the
+    report.
+    """
+    merged = _merge_notes(rows, report, code_col, file)
+    out[f"cog_{name}"] = out.index.isin(merged.index)
+    _report_absent(out, report, code_col, file)
+    out.index.name = "insee"
+    report.rows_kept = len(rows)
+    return out.reset_index(), report
+
+
 # --------------------------------------------------------------------------------------
 # IFN: IRIS files and national scores
 # --------------------------------------------------------------------------------------
 
-_IRIS_ID = ["Code Iris", "Insee Com", "Insee Dep", "Nom Iris", "Nom Com", "Type Iris", "Geo Shape"]
+#: Text columns of the IRIS files besides the codes (output column -> source column).
+_IRIS_TEXTS: dict[str, str] = {
+    "name": "Nom Iris",
+    "commune_name": "Nom Com",
+    "iris_type": "Type Iris",
+    "_shape": "Geo Shape",
+}
 
 
 def _data_files(layer: str) -> tuple[list[Path], Path]:
@@ -628,6 +655,63 @@ def _data_files(layer: str) -> tuple[list[Path], Path]:
             hint="placez headers.csv (noms des colonnes) à côté des fichiers",
         )
     return data, headers
+
+
+def _read_ifn_files(
+    files: Sequence[Path],
+    headers: Path,
+    report: LoadReport,
+    texts: Mapping[str, str],
+    numbers: Mapping[str, str] | None = None,
+) -> pd.DataFrame:
+    """Read IFN files (no header row, one per region) into one table.
+
+    Parameters
+    ----------
+    files, headers
+        The data files and their ``headers.csv``.
+    report
+        Receives rejected rows and unreadable numbers.
+    texts
+        Text columns kept besides the codes (output column -> source column).
+    numbers
+        Numeric columns kept besides the scores (output column -> source column).
+
+    Returns
+    -------
+    DataFrame with ``code_iris`` (9 characters), ``insee_ifn`` (5), ``departement``
+    (2), the ``texts``, ``_row``, ``_file``, the ``numbers`` and the scores of
+    :data:`IFN_SCORES` (``0`` read as missing).
+    """
+    numbers = numbers or {}
+    names = read_headers(headers)
+    wanted = [
+        "Code Iris",
+        "Insee Com",
+        "Insee Dep",
+        *texts.values(),
+        *numbers.values(),
+        *IFN_SCORES.values(),
+    ]
+    parts = []
+    for path in files:
+        raw = read_headerless(path, names, wanted, report)
+        out = pd.DataFrame(
+            {
+                "code_iris": raw["Code Iris"].str.strip().str.zfill(9),
+                "insee_ifn": raw["Insee Com"].str.strip().str.zfill(5),
+                "departement": raw["Insee Dep"].str.strip().str.zfill(2),
+                **{col: raw[src] for col, src in texts.items()},
+                "_row": raw["_row"],
+                "_file": path.name,
+            }
+        )
+        for col, src in numbers.items():
+            out[col] = _numeric(raw, src, report, path.name)
+        for col, src in IFN_SCORES.items():
+            out[col] = _numeric(raw, src, report, path.name, zero_missing=True)
+        parts.append(out)
+    return pd.concat(parts, ignore_index=True)
 
 
 def read_ifn_iris(files: Sequence[Path], headers: Path) -> tuple[gpd.GeoDataFrame, LoadReport]:
@@ -651,30 +735,7 @@ def read_ifn_iris(files: Sequence[Path], headers: Path) -> tuple[gpd.GeoDataFram
     and ``geometry`` (MultiPolygon); plus the load report.
     """
     report = _report("ifn_iris", headers.parent)
-    names = read_headers(headers)
-    wanted = [*_IRIS_ID, *IFN_COUNTS.values(), *IFN_SHARES.values(), *IFN_SCORES.values()]
-    parts = []
-    for path in files:
-        raw = read_headerless(path, names, wanted, report)
-        out = pd.DataFrame(
-            {
-                "code_iris": raw["Code Iris"].str.strip().str.zfill(9),
-                "insee_ifn": raw["Insee Com"].str.strip().str.zfill(5),
-                "departement": raw["Insee Dep"].str.strip().str.zfill(2),
-                "name": raw["Nom Iris"],
-                "commune_name": raw["Nom Com"],
-                "iris_type": raw["Type Iris"],
-                "_row": raw["_row"],
-                "_file": path.name,
-                "_shape": raw["Geo Shape"],
-            }
-        )
-        for col, src in {**IFN_COUNTS, **IFN_SHARES}.items():
-            out[col] = _numeric(raw, src, report, path.name)
-        for col, src in IFN_SCORES.items():
-            out[col] = _numeric(raw, src, report, path.name, zero_missing=True)
-        parts.append(out)
-    frame = pd.concat(parts, ignore_index=True)
+    frame = _read_ifn_files(files, headers, report, _IRIS_TEXTS, {**IFN_COUNTS, **IFN_SHARES})
     dup = frame["code_iris"].duplicated()
     for row, file, code in zip(
         frame.loc[dup, "_row"], frame.loc[dup, "_file"], frame.loc[dup, "code_iris"]
@@ -763,25 +824,8 @@ def read_ifn_scores(files: Sequence[Path], headers: Path) -> tuple[pd.DataFrame,
     plus the load report.
     """
     report = _report("ifn_scores", headers.parent)
-    names = read_headers(headers)
-    wanted = ["Code Iris", "Insee Com", "Insee Dep", "Type Iris", *IFN_SCORES.values()]
-    parts = []
-    for path in files:
-        raw = read_headerless(path, names, wanted, report)
-        out = pd.DataFrame(
-            {
-                "code_iris": raw["Code Iris"].str.strip().str.zfill(9),
-                "code": raw["Insee Com"].str.strip().str.zfill(5),
-                "departement": raw["Insee Dep"].str.strip().str.zfill(2),
-                "iris_type": raw["Type Iris"],
-                "_row": raw["_row"],
-                "_file": path.name,
-            }
-        )
-        for col, src in IFN_SCORES.items():
-            out[col] = _numeric(raw, src, report, path.name, zero_missing=True)
-        parts.append(out)
-    frame = pd.concat(parts, ignore_index=True)
+    frame = _read_ifn_files(files, headers, report, {"iris_type": "Type Iris"})
+    frame = frame.rename(columns={"insee_ifn": "code"})
     dup = frame["code_iris"].duplicated()
     for row, file in zip(frame.loc[dup, "_row"], frame.loc[dup, "_file"]):
         report.add([row], "Code Iris", f"{file} : IRIS en double, ligne ignorée", "rejetée")
@@ -1028,12 +1072,7 @@ def read_density(path: Path) -> tuple[pd.DataFrame, LoadReport]:
     dens = _largest_part(rows, "density_class", "people")
     out = pd.DataFrame({"density_class": dens.astype("Int8")})
     out["density_label"] = out["density_class"].map(DENSITY_LABELS).astype("str")
-    merged = _merge_notes(rows, report, "codgeo", path.name)
-    out["cog_densite"] = out.index.isin(merged.index)
-    _report_absent(out, report, "codgeo", path.name)
-    out.index.name = "insee"
-    report.rows_kept = len(rows)
-    return out.reset_index(), report
+    return _finish_layer(out, rows, report, "codgeo", path.name, "densite")
 
 
 _COMPARATEUR_REQUIRED = ["insee_com", "pop_15_64_chomage_2021", "pop_15_64_active_2021"]
@@ -1104,12 +1143,7 @@ def read_comparateur(path: Path) -> tuple[pd.DataFrame, LoadReport]:
         {"unemployment_rate": sums["unemployed"] / sums["active"].where(sums["active"] > 0)}
     )
     out = out.reindex(out.index.union(pd.Index(rows["insee"].unique())))
-    merged = _merge_notes(rows, report, "insee_com", path.name)
-    out["cog_comparateur"] = out.index.isin(merged.index)
-    _report_absent(out, report, "insee_com", path.name)
-    out.index.name = "insee"
-    report.rows_kept = len(rows)
-    return out.reset_index(), report
+    return _finish_layer(out, rows, report, "insee_com", path.name, "comparateur")
 
 
 def read_aav(path: Path) -> tuple[pd.DataFrame, LoadReport]:
@@ -1139,12 +1173,7 @@ def read_aav(path: Path) -> tuple[pd.DataFrame, LoadReport]:
     out = pd.DataFrame({"aav_category": _largest_part(rows, "aav_category", "part_population")})
     out["aav_category"] = out["aav_category"].astype("str")
     out["aav_label"] = out["aav_category"].map(AAV_LABELS).astype("str")
-    merged = _merge_notes(rows, report, "geo_code", path.name)
-    out["cog_aav"] = out.index.isin(merged.index)
-    _report_absent(out, report, "geo_code", path.name)
-    out.index.name = "insee"
-    report.rows_kept = len(rows)
-    return out.reset_index(), report
+    return _finish_layer(out, rows, report, "geo_code", path.name, "aav")
 
 
 # --------------------------------------------------------------------------------------

@@ -15,9 +15,8 @@ from pathlib import Path
 import geopandas as gpd
 import pandas as pd
 
-from planner import catalog
 from planner.schema import LoadReport
-from planner.sites import finish_sites
+from planner.sites import finish_read_sites
 from planner.sources import _read
 
 LAYER = "la_poste"
@@ -74,11 +73,7 @@ def load_laposte(
     The canonical site table (network ``la_poste``, ``site_id`` ``laposte:<id>``) and
     the load report.
     """
-    path = Path(path) if path is not None else catalog.layer(LAYER).file()
-    report = _read.new_report(LAYER, path)
-    raw, rows = _read.read_csv(path, COLUMNS, REQUIRED, report)
-    report.rows_read = raw.attrs["rows_read"]
-    names = raw.attrs["columns"]
+    raw, rows, report = _read.read_layer(LAYER, path, COLUMNS, REQUIRED)
     empty = pd.Series([None] * len(raw), dtype="str")
     frame = pd.DataFrame({
         "site_id": "laposte:" + raw["id"].str.lstrip("#"),
@@ -92,8 +87,5 @@ def load_laposte(
         "opening_hours": None,
         "_city": raw.get("city", empty),
     })
-    return finish_sites(
-        frame, rows, report, lat=raw["latitude"], lon=raw["longitude"],
-        columns=names, communes=communes,
-    ), report
+    return finish_read_sites(frame, raw, rows, report, communes)
 

@@ -18,9 +18,8 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from planner import catalog
-from planner.schema import LoadReport, empty_sites
-from planner.sites import finish_sites, to_canonical, wgs84
+from planner.schema import LoadReport
+from planner.sites import finish_read_sites, finish_sites, load_site_files
 from planner.sources import _read
 
 NETWORK_CNFS = "conseiller_numerique"
@@ -55,14 +54,6 @@ STRUCTURE_COLUMNS: dict[str, tuple[str, ...]] = {
     "nb_cnfs": ("nb_cnfs",),
 }
 STRUCTURE_REQUIRED = ("id", "name", "latitude", "longitude")
-
-
-def _read_any(path: Path, aliases: dict, required: Iterable[str], report: LoadReport
-              ) -> tuple[pd.DataFrame, np.ndarray]:
-    """Read a JSON or CSV file according to its suffix."""
-    if path.suffix.lower() in (".json", ".geojson"):
-        return _read.read_json_records(path, aliases, required)
-    return _read.read_csv(path, aliases, required, report)
 
 
 def _lieux_frame(raw: pd.DataFrame, rows: np.ndarray, report: LoadReport, prefix: str,
@@ -100,17 +91,10 @@ def load_cnfs_permanences(
     The canonical site table (network ``conseiller_numerique``, kind ``permanence``,
     ``site_id`` ``cnfs:<id>``) and the load report.
     """
-    path = Path(path) if path is not None else catalog.layer(NETWORK_CNFS).file()
-    report = _read.new_report(NETWORK_CNFS, path)
-    raw, rows = _read_any(path, LIEUX_COLUMNS, ("id", "name", "latitude", "longitude"), report)
-    report.rows_read = raw.attrs["rows_read"]
+    raw, rows, report = _read.read_layer(NETWORK_CNFS, path, LIEUX_COLUMNS,
+                                         ("id", "name", "latitude", "longitude"), ["json"])
     frame = _lieux_frame(raw, rows, report, "cnfs:", NETWORK_CNFS, "permanence")
-    names = raw.attrs["columns"]
-    return finish_sites(
-        frame, rows, report, lat=raw["latitude"], lon=raw["longitude"],
-        columns=names,
-        communes=communes,
-    ), report
+    return finish_read_sites(frame, raw, rows, report, communes)
 
 
 def load_cnfs_structures(
@@ -123,12 +107,8 @@ def load_cnfs_structures(
     The canonical site table (network ``conseiller_numerique``, kind ``structure
     d'accueil (N conseillers)``, ``site_id`` ``cnfs_structure:<id>``) and the report.
     """
-    layer = "conseiller_numerique_structures"
-    path = Path(path) if path is not None else catalog.layer(layer).file()
-    report = _read.new_report(layer, path)
-    raw, rows = _read_any(path, STRUCTURE_COLUMNS, STRUCTURE_REQUIRED, report)
-    report.rows_read = raw.attrs["rows_read"]
-    names = raw.attrs["columns"]
+    raw, rows, report = _read.read_layer("conseiller_numerique_structures", path,
+                                         STRUCTURE_COLUMNS, STRUCTURE_REQUIRED, ["json"])
     posts = pd.to_numeric(raw.get("nb_cnfs"), errors="coerce") if "nb_cnfs" in raw else None
     kind = pd.Series("structure d'accueil", index=raw.index, dtype="str")
     if posts is not None:
@@ -147,11 +127,7 @@ def load_cnfs_structures(
         "opening_hours": None,
         "_city": raw.get("city"),
     })
-    return finish_sites(
-        frame, rows, report, lat=raw["latitude"], lon=raw["longitude"],
-        columns=names,
-        communes=communes,
-    ), report
+    return finish_read_sites(frame, raw, rows, report, communes)
 
 
 def load_lieux_mediation(
@@ -175,43 +151,28 @@ def load_lieux_mediation(
     ``lmn:<id>``) and one load report for all files (row numbers restart in each
     file; the issues name the file).
     """
-    if path is None:
-        paths = catalog.layer(NETWORK_LIEUX).files() or [catalog.layer(NETWORK_LIEUX).file()]
-    elif isinstance(path, (str, Path)):
-        paths = [Path(path)]
-    else:
-        paths = [Path(p) for p in path]
-    report = _read.new_report(NETWORK_LIEUX, ", ".join(str(p) for p in paths))
-    frames = []
-    seen: set[str] = set()
-    for file in paths:
-        part = _read.new_report(NETWORK_LIEUX, file)
-        raw, rows = _read_any(file, LIEUX_COLUMNS, LIEUX_REQUIRED, part)
-        part.rows_read = raw.attrs["rows_read"]
-        typ = raw.get("typologie", pd.Series([None] * len(raw), dtype="str"))
-        kind = ("lieu de médiation numérique" + (" (" + typ.str.replace(";", ", ") + ")")
-                .fillna("")).astype("str")
-        frame = _lieux_frame(raw, rows, part, "lmn:", NETWORK_LIEUX, kind)
-        again = frame["site_id"].isin(seen).to_numpy()  # same place in two regional files
-        part.add(rows[again], raw.attrs["columns"]["id"], "lieu déjà présent dans un autre fichier",
-                 "rejetée")
-        frame, rows = frame[~again], rows[~again]
-        names = raw.attrs["columns"]
-        lat = raw["latitude"][~again] if "latitude" in raw else None
-        lon = raw["longitude"][~again] if "longitude" in raw else None
-        sites = finish_sites(
-            frame, rows, part, lat=lat, lon=lon,
-            columns=names, communes=communes,
-        )
-        seen.update(sites["site_id"])
-        frames.append(sites)
-        report.rows_read += part.rows_read
-        report.rows_kept += part.rows_kept
-        for issue in part.issues:
-            issue.reason = f"{file.name} : {issue.reason}"
-        report.issues.extend(part.issues)
-    frames = [f for f in frames if len(f)]
-    if not frames:
-        return empty_sites(), report
-    return to_canonical(gpd.GeoDataFrame(pd.concat(frames, ignore_index=True),
-                                         geometry="geometry", crs=wgs84())), report
+    return load_site_files(NETWORK_LIEUX, _read.layer_paths(NETWORK_LIEUX, path),
+                           lambda file, seen: _load_lieux_file(file, seen, communes))
+
+
+def _load_lieux_file(
+    file: Path, seen: set[str], communes: gpd.GeoDataFrame | None
+) -> tuple[gpd.GeoDataFrame, LoadReport]:
+    """Load one file of lieux de médiation numérique, rejecting the places already in ``seen``."""
+    raw, rows, part = _read.read_layer(NETWORK_LIEUX, file, LIEUX_COLUMNS, LIEUX_REQUIRED,
+                                       ["json"])
+    typ = raw.get("typologie", pd.Series([None] * len(raw), dtype="str"))
+    kind = ("lieu de médiation numérique" + (" (" + typ.str.replace(";", ", ") + ")")
+            .fillna("")).astype("str")
+    frame = _lieux_frame(raw, rows, part, "lmn:", NETWORK_LIEUX, kind)
+    again = frame["site_id"].isin(seen).to_numpy()  # same place in two regional files
+    part.add(rows[again], raw.attrs["columns"]["id"], "lieu déjà présent dans un autre fichier",
+             "rejetée")
+    frame, rows = frame[~again], rows[~again]
+    lat = raw["latitude"][~again] if "latitude" in raw else None
+    lon = raw["longitude"][~again] if "longitude" in raw else None
+    sites = finish_sites(
+        frame, rows, part, lat=lat, lon=lon,
+        columns=raw.attrs["columns"], communes=communes,
+    )
+    return sites, part

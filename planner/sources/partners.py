@@ -19,9 +19,8 @@ from pathlib import Path
 import geopandas as gpd
 import pandas as pd
 
-from planner import catalog
-from planner.schema import NETWORKS, LoadReport, empty_sites
-from planner.sites import finish_sites, to_canonical, wgs84
+from planner.schema import NETWORKS, LoadReport
+from planner.sites import finish_sites, load_site_files
 from planner.sources import _read
 
 LAYER = "partners"
@@ -73,59 +72,44 @@ def load_partners(
     ``reconnect``, ``croix_rouge``; kind ``permanence partenaire``) and one load
     report for all files (issues name their file).
     """
-    if path is None:
-        paths = catalog.layer(LAYER).files() or [catalog.layer(LAYER).file()]
-    elif isinstance(path, (str, Path)):
-        paths = [Path(path)]
-    else:
-        paths = [Path(p) for p in path]
-    report = _read.new_report(LAYER, ", ".join(str(p) for p in paths))
-    frames = []
-    seen: set[str] = set()
-    for file in paths:
-        part = _read.new_report(LAYER, file)
-        raw, rows = _read.read_csv(file, COLUMNS, REQUIRED, part)
-        part.rows_read = raw.attrs["rows_read"]
-        names = raw.attrs["columns"]
-        network, several = partner_network(raw["partner"])
-        unknown = network.isna().to_numpy()
-        for row, value in zip(rows[unknown], raw["partner"][unknown]):
-            part.add([row], names["partner"],
-                     f"réseau « {value} » hors des réseaux suivis ({', '.join(PARTNER_NETWORKS)})",
-                     "rejetée")
-        multi = several.to_numpy() & ~unknown
-        for row, value, net in zip(rows[multi], raw["partner"][multi], network[multi]):
-            part.add([row], names["partner"],
-                     f"plusieurs réseaux « {value} » : retenu « {NETWORKS[net][0]} »", "corrigée")
-        empty = pd.Series([None] * len(raw), dtype="str")
-        frame = pd.DataFrame({
-            "site_id": "partner:" + raw["id"],
-            "name": raw["name"],
-            "network": network,
-            "kind": "permanence partenaire",
-            "address": raw.get("address", empty),
-            "postcode": _read.fix_code(raw.get("postcode", empty)),
-            "insee": _read.fix_code(raw.get("insee", empty)),
-            "opening_hours": None,
-            "_city": raw.get("city", empty),
-        })
-        again = frame["site_id"].isin(seen).to_numpy() & ~unknown
-        part.add(rows[again], names["id"], "site déjà présent dans un autre fichier", "rejetée")
-        keep = ~unknown & ~again
-        sites = finish_sites(
-            frame[keep], rows[keep], part, lat=raw["latitude"][keep], lon=raw["longitude"][keep],
-            columns=names,
-            communes=communes,
-        )
-        seen.update(sites["site_id"])
-        frames.append(sites)
-        report.rows_read += part.rows_read
-        report.rows_kept += part.rows_kept
-        for issue in part.issues:
-            issue.reason = f"{file.name} : {issue.reason}"
-        report.issues.extend(part.issues)
-    frames = [f for f in frames if len(f)]
-    if not frames:
-        return empty_sites(), report
-    return to_canonical(gpd.GeoDataFrame(pd.concat(frames, ignore_index=True),
-                                         geometry="geometry", crs=wgs84())), report
+    return load_site_files(LAYER, _read.layer_paths(LAYER, path),
+                           lambda file, seen: _load_partner_file(file, seen, communes))
+
+
+def _load_partner_file(
+    file: Path, seen: set[str], communes: gpd.GeoDataFrame | None
+) -> tuple[gpd.GeoDataFrame, LoadReport]:
+    """Load one partner file, rejecting the sites already in ``seen``."""
+    raw, rows, part = _read.read_layer(LAYER, file, COLUMNS, REQUIRED)
+    names = raw.attrs["columns"]
+    network, several = partner_network(raw["partner"])
+    unknown = network.isna().to_numpy()
+    for row, value in zip(rows[unknown], raw["partner"][unknown]):
+        part.add([row], names["partner"],
+                 f"réseau « {value} » hors des réseaux suivis ({', '.join(PARTNER_NETWORKS)})",
+                 "rejetée")
+    multi = several.to_numpy() & ~unknown
+    for row, value, net in zip(rows[multi], raw["partner"][multi], network[multi]):
+        part.add([row], names["partner"],
+                 f"plusieurs réseaux « {value} » : retenu « {NETWORKS[net][0]} »", "corrigée")
+    empty = pd.Series([None] * len(raw), dtype="str")
+    frame = pd.DataFrame({
+        "site_id": "partner:" + raw["id"],
+        "name": raw["name"],
+        "network": network,
+        "kind": "permanence partenaire",
+        "address": raw.get("address", empty),
+        "postcode": _read.fix_code(raw.get("postcode", empty)),
+        "insee": _read.fix_code(raw.get("insee", empty)),
+        "opening_hours": None,
+        "_city": raw.get("city", empty),
+    })
+    again = frame["site_id"].isin(seen).to_numpy() & ~unknown
+    part.add(rows[again], names["id"], "site déjà présent dans un autre fichier", "rejetée")
+    keep = ~unknown & ~again
+    sites = finish_sites(
+        frame[keep], rows[keep], part, lat=raw["latitude"][keep], lon=raw["longitude"][keep],
+        columns=names,
+        communes=communes,
+    )
+    return sites, part
