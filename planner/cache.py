@@ -11,8 +11,8 @@ import hashlib
 import logging
 import os
 import tempfile
+from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Callable, Iterable
 
 import geopandas as gpd
 import pandas as pd

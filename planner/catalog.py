@@ -72,4 +72,4 @@ def layer(name: str) -> Layer:
     try:
         return layers()[name]
     except KeyError:
-        raise DataError(f"couche inconnue : « {name} »", hint=f"couches : {', '.join(layers())}")
+        raise DataError(f"couche inconnue : « {name} »", hint=f"couches : {', '.join(layers())}") from None

@@ -12,9 +12,10 @@ distribution of access times, and underserved zones (:mod:`planner.zones`).
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable, Mapping
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
@@ -282,10 +283,13 @@ class Coverage:
             points.to_file(tmp, layer="points_de_demande", driver="GPKG")
 
         atomic_write(targets[0], gpkg)
-        for path, frame in zip(targets[1:], (communes, zones, self.by_area("epci"))):
-            table = pd.DataFrame(frame.drop(columns="geometry", errors="ignore"))
-            atomic_write(path, lambda tmp, t=table: t.to_csv(tmp, index=True if t is not communes else False,
-                                                             encoding="utf-8-sig", sep=";"))
+        tables = (
+            (targets[1], pd.DataFrame(communes.drop(columns="geometry")), False),
+            (targets[2], pd.DataFrame(zones.drop(columns="geometry")), False),
+            (targets[3], self.by_area("epci"), True),
+        )
+        for path, table, index in tables:
+            atomic_write(path, lambda tmp, t=table, i=index: t.to_csv(tmp, index=i, encoding="utf-8-sig", sep=";"))
         return targets
 
 

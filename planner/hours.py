@@ -14,7 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
-from typing import Iterable
+from collections.abc import Iterable
 
 import opening_hours
 

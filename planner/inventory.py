@@ -53,7 +53,7 @@ def layers_summary(territory: Territory) -> dict[str, Any]:
     return {
         "territory": territory.spec,
         "label": territory.label,
-        "communes": int(len(territory.communes)),
+        "communes": len(territory.communes),
         "population": territory.population,
         "sites": per_network,
         "skipped_rows": skipped,

@@ -14,8 +14,9 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterable
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
@@ -209,7 +210,7 @@ def resolve_bases(territory: Territory, sites: gpd.GeoDataFrame, tokens: Iterabl
                          "insee": token.upper(), "geometry": c["town_hall"]})
         elif token in set(sites["site_id"]):
             s = sites[sites["site_id"] == token].iloc[0]
-            if not s["insee"] in communes.index:
+            if s["insee"] not in communes.index:
                 raise DataError(f"la base « {token} » est hors du territoire",
                                 hint="choisissez une commune ou un site du territoire")
             rows.append({"site_id": token, "name": s["name"], "insee": s["insee"], "geometry": s.geometry})

@@ -158,7 +158,7 @@ class LoadReport:
         """Rows that were kept but moved or flagged."""
         return [i for i in self.issues if i.action != "rejetée"]
 
-    def add(self, rows: "pd.Index | list[int]", column: str, reason: str, action: str) -> None:
+    def add(self, rows: pd.Index | list[int], column: str, reason: str, action: str) -> None:
         """Record the same issue for several 1-based rows."""
         self.issues.extend(RowIssue(int(r), column, reason, action) for r in rows)
 
@@ -178,7 +178,7 @@ class LoadReport:
         return json.dumps(asdict(self), ensure_ascii=False)
 
     @classmethod
-    def from_json(cls, text: str) -> "LoadReport":
+    def from_json(cls, text: str) -> LoadReport:
         """Inverse of :meth:`to_json`."""
         data = json.loads(text)
         data["issues"] = [RowIssue(**i) for i in data["issues"]]

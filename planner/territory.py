@@ -9,9 +9,9 @@ sites inside it plus those within a buffer outside it, since people cross bounda
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
-from typing import Iterable
 
 import geopandas as gpd
 import numpy as np

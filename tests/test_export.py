@@ -466,7 +466,7 @@ def test_xlsx_sheets_summary_and_no_formula(plan: PlanTables) -> None:
     assert rows[head + 3] == ["Total", None, 4, 6, 5, 18, round(305 / 60, 2), 198.1, 3220.5]
     reasons = [r[2] for r in rows if r[0] == "Mairie de Bastia"]
     assert reasons == ["hors d'atteinte dans la journée depuis Calvi : 3 h 10 de route"]
-    assert ["© La Poste (2020)"] == [r[0] for r in rows if r[0] == "© La Poste (2020)"]
+    assert [r[0] for r in rows if r[0] == "© La Poste (2020)"] == ["© La Poste (2020)"]
 
 
 # --------------------------------------------------------------------------- GeoJSON

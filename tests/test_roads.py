@@ -95,7 +95,7 @@ def test_saint_barthelemy_loads_from_the_raw_clipped_file(saint_barth: roads.Roa
     assert "64 référence(s) à des nœuds absents" in report.describe()
     # every imputed speed is one of the French table's or a posted maxspeed
     speeds = saint_barth.length_m / saint_barth.time_s * 3.6
-    assert 5 <= speeds.min() and speeds.max() <= 130
+    assert speeds.min() >= 5 and speeds.max() <= 130
 
 
 def test_raw_osm_xml_is_refused_by_osmnx_as_is(real_data: Path) -> None:

@@ -1322,7 +1322,7 @@ def density_class(insee: str) -> int | None: ...
 def density_class(insee: Iterable[str]) -> pd.Series: ...
 
 
-def density_class(insee: str | Iterable[str]) -> int | None | pd.Series:
+def density_class(insee: str | Iterable[str]) -> int | pd.Series | None:
     """Return the INSEE density level (1 dense .. 4 très peu dense) of communes.
 
     Parameters
