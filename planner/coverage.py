@@ -112,7 +112,7 @@ def select_sites(
         raise DataError(
             f"réseau inconnu : « {', '.join(unknown)} »", hint=f"réseaux possibles : {', '.join(NETWORKS)}"
         )
-    keep = sites["network"].isin(networks).to_numpy()
+    keep = sites["network"].isin(networks).to_numpy().copy()
     for network, allowed in (kinds or {}).items():
         of_network = (sites["network"] == network).to_numpy()
         keep &= ~of_network | sites["kind"].isin(list(allowed)).to_numpy()

@@ -1,0 +1,519 @@
+"""What every page of the app shares: the sidebar choices, cached calls to ``planner``,
+the user's uploaded layers and the error guard.
+
+No analysis here: these functions only call ``planner`` and cache its results keyed by
+their inputs (territory spec, networks, threshold, site kinds, demand settings and the
+uploaded files' content), so that moving the map, toggling a layer or switching pages
+never recomputes travel times.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import json
+import logging
+import tempfile
+import traceback
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+from planner.schema import HELP_NETWORKS, NETWORKS, DataError, LoadReport
+from planner.settings import DEFAULT_THRESHOLD_MIN, cache_dir
+
+log = logging.getLogger("planner.app")
+
+#: Territory shown at first: Corsica.
+DEFAULT_DEPARTEMENTS = ("2A", "2B")
+#: Above this many communes, maps aggregate communes into EPCIs, then départements.
+EPCI_MAP_ABOVE = 1_500
+DEPARTEMENT_MAP_ABOVE = 6_000
+#: Networks shown on maps even when not counted (La Poste: candidate hosts).
+SHOWN_NOT_COUNTED = ("la_poste",)
+#: Session-state keys (not widgets: they survive page switches).
+USER_LAYERS = "user_layers"
+UPLOAD_ERRORS = "upload_errors"
+DEMAND_SETTINGS = "demand_settings"
+SELECTION = "selection"
+
+_MODES = ("Départements", "EPCI", "Commune", "France métropolitaine")
+
+
+# --------------------------------------------------------------------------- errors
+
+
+@contextmanager
+def guard(what: str = "cette page") -> Iterator[None]:
+    """Show a French message instead of a traceback when the body fails.
+
+    A :class:`~planner.schema.DataError` shows its message (file, row, column and what
+    to do); any other error shows a generic message and is logged with its traceback.
+    Streamlit's own control flow (``st.stop``, ``st.rerun``) passes through.
+    """
+    try:
+        yield
+    except DataError as exc:
+        st.error(f"**Données inutilisables** — {exc}", icon=":material/warning:")
+        if not exc.hint:
+            st.caption("Vérifiez les fichiers de données (page « Données ») ou changez de territoire.")
+    except Exception as exc:
+        log.error("erreur dans %s : %s\n%s", what, exc, traceback.format_exc())
+        st.error(
+            f"**Une erreur inattendue a empêché l'affichage de {what}.** "
+            "Essayez un autre territoire ou d'autres réglages ; si elle persiste, signalez-la "
+            f"avec ce détail : « {type(exc).__name__} : {str(exc)[:300]} ».",
+            icon=":material/warning:",
+        )
+
+
+# --------------------------------------------------------------------------- cached data
+
+
+@st.cache_resource(show_spinner="Chargement des communes…")
+def communes_table() -> gpd.GeoDataFrame:
+    """Every commune of France (shared, read-only)."""
+    from planner.sources.communes import load_communes
+
+    return load_communes()
+
+
+@st.cache_data(show_spinner=False)
+def departement_options() -> dict[str, str]:
+    """Département code → ``"2A — Corse-du-Sud"``, in code order (overseas last)."""
+    from planner.territory import departement_names
+
+    names = departement_names()
+    codes = sorted(names, key=lambda c: (c.startswith("97"), c.replace("2A", "20A").replace("2B", "20B")))
+    return {c: f"{c} — {names[c]}" for c in codes}
+
+
+@st.cache_data(show_spinner=False)
+def epci_options() -> dict[str, str]:
+    """EPCI SIREN → ``"name (SIREN)"``, sorted by name."""
+    communes = communes_table()
+    pairs = communes[["epci", "epci_name"]].dropna().drop_duplicates("epci").sort_values("epci_name")
+    return {e: f"{n} ({e})" for e, n in zip(pairs["epci"], pairs["epci_name"])}
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def commune_matches(query: str, limit: int = 50) -> dict[str, str]:
+    """Communes whose name or code contains ``query`` (accents and case ignored)."""
+    from planner.sources._read import norm_name
+
+    communes = communes_table()
+    wanted = norm_name(query) if query.strip() else ""
+    if not wanted:
+        return {}
+    keys = communes["name"].map(norm_name)
+    hit = communes[keys.str.contains(wanted, regex=False) | communes["insee"].str.startswith(query.strip().upper())]
+    hit = hit.assign(_starts=~keys[hit.index].str.startswith(wanted)).sort_values(["_starts", "population"],
+                                                                              ascending=[True, False])
+    return {i: f"{n} ({d}) — {i}" for i, n, d in zip(hit["insee"][:limit], hit["name"][:limit],
+                                                        hit["departement"][:limit])}
+
+
+@st.cache_resource(show_spinner="Sélection du territoire…", max_entries=16)
+def territory(spec: str):
+    """The territory of ``spec`` (shared, read-only)."""
+    from planner.territory import select
+
+    return select(spec, communes_table())
+
+
+@st.cache_resource(show_spinner="Chargement des sites…")
+def all_sites() -> tuple[gpd.GeoDataFrame, dict[str, LoadReport]]:
+    """Every loaded site of France and the load report of each layer (shared, read-only)."""
+    from planner.sites import load_sites
+
+    return load_sites(None)
+
+
+@st.cache_resource(show_spinner="Sites du territoire…", max_entries=16)
+def territory_sites(spec: str) -> gpd.GeoDataFrame:
+    """Sites inside the territory or within the buffer around it."""
+    return territory(spec).select_sites(all_sites()[0])
+
+
+@st.cache_resource(show_spinner="Chargement du réseau routier…", max_entries=8)
+def travel_model(spec: str):
+    """The travel model of the territory (road graph when one covers it, else crow-fly)."""
+    from planner.travel import model_for
+
+    return model_for(territory(spec))
+
+
+def demand_model(settings_key: str):
+    """The demand model of the JSON settings key."""
+    from planner.demand import DemandModel
+
+    return DemandModel().with_changes(**json.loads(settings_key)) if settings_key else DemandModel()
+
+
+def sites_with_user(spec: str, user_key: tuple, _user_sites: gpd.GeoDataFrame | None) -> gpd.GeoDataFrame:
+    """The territory's sites with the user's uploaded sites appended."""
+    base = territory_sites(spec)
+    if _user_sites is None or not len(_user_sites):
+        return base
+    return gpd.GeoDataFrame(pd.concat([base, _user_sites], ignore_index=True), geometry="geometry",
+                            crs=base.crs)
+
+
+@st.cache_resource(show_spinner="Calcul des temps d'accès et des zones…", max_entries=24)
+def coverage(
+    spec: str,
+    networks: tuple[str, ...],
+    threshold: float,
+    kinds: tuple[tuple[str, tuple[str, ...]], ...],
+    demand_key: str,
+    user_key: tuple,
+    level: str = "iris",
+    _user_sites: gpd.GeoDataFrame | None = None,
+):
+    """:func:`planner.coverage.compute_coverage`, cached by its inputs (read-only result)."""
+    from planner.coverage import compute_coverage
+
+    sites = sites_with_user(spec, user_key, _user_sites)
+    if kinds:
+        # Kinds left out are dropped here rather than through ``compute_coverage(kinds=...)``,
+        # whose ``select_sites`` fails on pandas' read-only arrays (copy-on-write).
+        dropped = np.zeros(len(sites), dtype=bool)
+        for network, allowed in kinds:
+            dropped |= (sites["network"] == network).to_numpy() & ~sites["kind"].isin(allowed).to_numpy()
+        sites = sites[~dropped]
+    return compute_coverage(
+        territory(spec), list(networks), threshold, demand_model=demand_model(demand_key), level=level,
+        sites=sites, travel=travel_model(spec),
+    )
+
+
+@st.cache_resource(show_spinner="Calcul des isochrones…", max_entries=16)
+def isochrones(spec: str, networks: tuple[str, ...], minutes: tuple[float, ...],
+               kinds: tuple, user_key: tuple, _sites: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Areas within ``minutes`` of the counted sites (all together)."""
+    if not len(_sites):
+        return gpd.GeoDataFrame({"minutes": []}, geometry=[], crs="EPSG:4326")
+    return travel_model(spec).isochrones(_sites, minutes)
+
+
+@st.cache_resource(show_spinner="Agrégation des contours…", max_entries=8)
+def area_shapes(spec: str, key: str) -> gpd.GeoDataFrame:
+    """Simplified polygons of the territory's EPCIs or départements (for large selections)."""
+    from planner.maps import area_shapes as shapes
+
+    return shapes(territory(spec).communes, key)
+
+
+# --------------------------------------------------------------------------- user layers
+
+
+def user_layers() -> dict[str, dict[str, Any]]:
+    """The user's uploaded layers (name → ``{"sha", "sites", "report"}``), kept for the session."""
+    return st.session_state.setdefault(USER_LAYERS, {})
+
+
+def upload_errors() -> dict[str, pd.DataFrame]:
+    """Error tables of the uploads that failed, by file name."""
+    return st.session_state.setdefault(UPLOAD_ERRORS, {})
+
+
+def user_sites() -> tuple[tuple, gpd.GeoDataFrame | None]:
+    """Hashable key of the uploaded layers and their sites concatenated (``None`` if none)."""
+    layers = user_layers()
+    if not layers:
+        return (), None
+    key = tuple(sorted((name, layer["sha"]) for name, layer in layers.items()))
+    frames = [layer["sites"] for _, layer in sorted(layers.items())]
+    sites = gpd.GeoDataFrame(pd.concat(frames, ignore_index=True), geometry="geometry", crs=frames[0].crs)
+    return key, sites
+
+
+def error_table(exc: DataError) -> pd.DataFrame:
+    """One-row table (French headers) of an error that made a whole file unusable."""
+    return pd.DataFrame([{
+        "ligne": exc.row, "colonne": exc.column or "", "motif": exc.message,
+        "action": "fichier refusé", "que faire": exc.hint or "",
+    }])
+
+
+def add_upload(name: str, data: bytes) -> bool:
+    """Validate an uploaded file and add it to the session's layers.
+
+    On failure the error table is kept under the file's name and nothing already loaded
+    is lost. Returns whether the file was added.
+    """
+    from planner.sources.user_files import load_user_file
+
+    sha = hashlib.sha256(data).hexdigest()
+    layers, errors = user_layers(), upload_errors()
+    if name in layers and layers[name]["sha"] == sha:
+        return True
+    safe = Path(name).name or "fichier"
+    folder = Path(tempfile.mkdtemp(prefix=f"upload-{sha[:12]}-", dir=cache_dir()))
+    path = folder / safe
+    report: LoadReport | None = None
+    try:
+        path.write_bytes(data)
+        sites, report = load_user_file(path, communes_table())
+        if not len(sites):
+            raise DataError("aucun site utilisable dans ce fichier", file=safe,
+                            hint="corrigez les lignes signalées ci-dessous puis rechargez le fichier")
+    except DataError as exc:
+        table = error_table(exc)
+        if report is not None and len(report.issues):
+            table = pd.concat([table, report.as_frame()], ignore_index=True)
+        errors[name] = table
+        return False
+    except Exception as exc:
+        log.warning("fichier ajouté illisible %s : %s", safe, exc)
+        errors[name] = error_table(DataError(
+            f"fichier illisible ({type(exc).__name__})", file=safe,
+            hint="vérifiez qu'il s'agit bien d'un CSV, XLSX, GeoJSON ou GeoPackage de sites"))
+        return False
+    finally:
+        path.unlink(missing_ok=True)
+        folder.rmdir()
+    report.file = safe
+    layers[name] = {"sha": sha, "sites": sites, "report": report}
+    errors.pop(name, None)
+    return True
+
+
+def remove_upload(name: str) -> None:
+    """Forget an uploaded layer."""
+    user_layers().pop(name, None)
+
+
+# --------------------------------------------------------------------------- demand
+
+
+def demand_settings() -> dict[str, Any]:
+    """The demand-model settings changed by the user (empty: defaults)."""
+    return st.session_state.setdefault(DEMAND_SETTINGS, {})
+
+
+def demand_key() -> str:
+    """Hashable key of the demand settings."""
+    settings = demand_settings()
+    return json.dumps(settings, sort_keys=True) if settings else ""
+
+
+# --------------------------------------------------------------------------- selection
+
+
+@dataclass
+class Selection:
+    """What the sidebar selected, shared by every page."""
+
+    spec: str | None
+    networks: tuple[str, ...] = ()
+    threshold: float = DEFAULT_THRESHOLD_MIN
+    kinds: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    error: DataError | None = None
+    user_key: tuple = ()
+    user_sites: gpd.GeoDataFrame | None = field(default=None, repr=False)
+    demand_key: str = ""
+
+    def coverage(self, networks: tuple[str, ...] | None = None, level: str = "iris"):
+        """The cached coverage of this selection (``networks`` overrides the counted ones)."""
+        return coverage(self.spec, networks or self.networks, float(self.threshold), self.kinds,
+                        self.demand_key, self.user_key, level, _user_sites=self.user_sites)
+
+    def shown_networks(self) -> tuple[str, ...]:
+        """Networks shown but not counted (La Poste unless counted)."""
+        return tuple(n for n in SHOWN_NOT_COUNTED if n not in self.networks)
+
+    def territory(self):
+        """The selected territory."""
+        return territory(self.spec)
+
+    def sites(self) -> gpd.GeoDataFrame:
+        """Sites of the territory (and its buffer) with the user's layers."""
+        return sites_with_user(self.spec, self.user_key, self.user_sites)
+
+
+def _territory_picker() -> str | None:
+    mode = st.sidebar.radio("Territoire", _MODES, key="territory_mode", horizontal=False)
+    if mode == "Départements":
+        options = departement_options()
+        chosen = st.sidebar.multiselect(
+            "Départements", list(options), default=list(DEFAULT_DEPARTEMENTS),
+            format_func=options.get, key="departements", placeholder="Choisissez un ou plusieurs départements",
+        )
+        return ",".join(chosen) if chosen else None
+    if mode == "EPCI":
+        options = epci_options()
+        chosen = st.sidebar.selectbox("EPCI", list(options), format_func=options.get, key="epci",
+                                      index=None, placeholder="Tapez le nom de l'EPCI")
+        return chosen
+    if mode == "Commune":
+        query = st.sidebar.text_input("Rechercher une commune", key="commune_query",
+                                      placeholder="nom ou code INSEE, par exemple « Corte »")
+        matches = commune_matches(query)
+        if query and not matches:
+            st.sidebar.warning("Aucune commune ne correspond à cette recherche.")
+        if st.session_state.get("commune") not in matches:  # a new search: take its best match
+            st.session_state["commune"] = next(iter(matches), None)
+        chosen = st.sidebar.selectbox("Commune", list(matches), format_func=matches.get, key="commune",
+                                      placeholder="Choisissez une commune")
+        return chosen
+    return "france"
+
+
+def _kinds_picker(spec: str, networks: list[str]) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    sites = territory_sites(spec)
+    chosen: list[tuple[str, tuple[str, ...]]] = []
+    with st.sidebar.expander("Types de sites comptés"):
+        st.caption("Par réseau, décochez les types à ne pas compter (par exemple les bus France Services).")
+        for network in networks:
+            kinds = sorted(sites.loc[sites["network"] == network, "kind"].dropna().astype("str").unique())
+            if len(kinds) < 2:
+                continue
+            keep = st.multiselect(NETWORKS[network][0], kinds, default=kinds, key=f"kinds_{network}_{spec}")
+            if set(keep) != set(kinds):
+                chosen.append((network, tuple(sorted(keep))))
+    return tuple(chosen)
+
+
+def sidebar() -> Selection:
+    """Render the shared sidebar (territory, networks, kinds, threshold) and return the selection."""
+    st.session_state[SELECTION] = None
+    user_key, sites = user_sites()
+    selection = Selection(spec=None, user_key=user_key, user_sites=sites, demand_key=demand_key())
+    try:
+        spec = _territory_picker()
+        networks = st.sidebar.multiselect(
+            "Réseaux comptés comme aide",
+            [n for n in NETWORKS if n != "custom"], default=list(HELP_NETWORKS),
+            format_func=lambda n: NETWORKS[n][0], key="networks",
+            help="La Poste est affichée sur les cartes mais n'est comptée que si vous la choisissez ici.",
+        )
+        if user_key:
+            count = sum(len(layer["sites"]) for layer in user_layers().values())
+            if st.sidebar.checkbox(f"Compter les sites ajoutés ({count})", value=True, key="count_custom"):
+                networks = [*networks, "custom"]
+        threshold = st.sidebar.slider("Seuil d'accès (minutes)", 10, 60, int(DEFAULT_THRESHOLD_MIN), step=5,
+                                      key="threshold", help="30 minutes : engagement national France Services.")
+        selection.threshold = float(threshold)
+        if not networks:
+            raise DataError("aucun réseau sélectionné",
+                            hint="choisissez au moins un réseau compté comme aide dans le panneau de gauche")
+        selection.networks = tuple(networks)
+        if spec is None:
+            raise DataError("aucun territoire choisi",
+                            hint="choisissez un département, un EPCI ou une commune dans le panneau de gauche")
+        territory(spec)
+        selection.kinds = _kinds_picker(spec, networks)
+        selection.spec = spec
+    except DataError as exc:
+        selection.error = exc
+    st.session_state[SELECTION] = selection
+    return selection
+
+
+def current() -> Selection:
+    """The selection made by the sidebar in this run; stops the page with a French message if unusable."""
+    selection: Selection | None = st.session_state.get(SELECTION)
+    if selection is None:
+        st.error("Le panneau de sélection n'a pas pu être affiché.", icon=":material/warning:")
+        st.stop()
+    if selection.error is not None:
+        st.warning(f"{selection.error}", icon=":material/explore:")
+        st.stop()
+    return selection
+
+
+def show_map(fmap: Any, height: int, key: str) -> None:
+    """Show a (cached) folium map without reruns on pan, zoom or layer toggles.
+
+    folium's rendering is not idempotent (each render appends scripts to the map), so a
+    cached map is drawn from a deep copy that shares the layers' data.
+    """
+    from streamlit_folium import st_folium
+
+    st_folium(_fresh_copy(fmap), height=height, use_container_width=True, returned_objects=[], key=key)
+
+
+def _fresh_copy(fmap: Any) -> Any:
+    """Deep copy of a folium map sharing its (read-only) GeoJSON and cluster data."""
+    memo: dict[int, Any] = {}
+    stack = [fmap]
+    while stack:
+        element = stack.pop()
+        for name in ("data",):
+            value = getattr(element, name, None)
+            if isinstance(value, (dict, list)):
+                memo[id(value)] = value
+        stack.extend(getattr(element, "_children", {}).values())
+    return copy.deepcopy(fmap, memo)
+
+
+def map_level(n_communes: int) -> str:
+    """Level at which maps draw areas: ``insee``, ``epci`` or ``departement``."""
+    if n_communes > DEPARTEMENT_MAP_ABOVE:
+        return "departement"
+    if n_communes > EPCI_MAP_ABOVE:
+        return "epci"
+    return "insee"
+
+
+def network_table_style(frame: pd.DataFrame, column: str = "réseau") -> Any:
+    """Style a table so each network label carries its colour (a coloured disc in a first
+    ``couleur`` column; show it with ``COLOUR_COLUMN`` as its column config)."""
+    colours = {label: colour for label, colour in NETWORKS.values()}
+    out = frame.copy()
+    out.insert(0, "couleur", ["●"] * len(out))
+
+    def colour(row: pd.Series) -> list[str]:
+        css = f"color: {colours.get(row[column], '#333333')}; font-size: 1.2em"
+        return [css if c == "couleur" else "" for c in row.index]
+
+    return out.style.apply(colour, axis=1)
+
+
+def table(frame: pd.DataFrame, *, key: str | None = None, percent: tuple[str, ...] = (),
+          styled: bool = False, digits: int | None = None, **kwargs: Any) -> None:
+    """Show a table with French number formats (and percentages), the index hidden.
+
+    ``styled``: colour each network label (see :func:`network_table_style`); ``digits``:
+    round decimal columns for display.
+    """
+    if digits is not None:
+        frame = frame.round({c: digits for c in frame.columns
+                             if pd.api.types.is_float_dtype(frame[c]) and c not in percent})
+    config: dict[str, Any] = {}
+    for column in frame.columns:
+        if column in percent:
+            config[column] = st.column_config.NumberColumn(format="percent")
+        elif pd.api.types.is_numeric_dtype(frame[column]) and not pd.api.types.is_bool_dtype(frame[column]):
+            config[column] = st.column_config.NumberColumn(format="localized")
+    if styled:
+        config.update(COLOUR_COLUMN)
+    config.update(kwargs.pop("column_config", {}))
+    data = network_table_style(frame) if styled else frame
+    st.dataframe(data, hide_index=True, column_config=config, key=key, **kwargs)
+
+
+#: Column config of the ``couleur`` column added by :func:`network_table_style`.
+COLOUR_COLUMN = {"couleur": st.column_config.TextColumn("", width=32)}
+
+
+def fr(value: float, digits: int = 0) -> str:
+    """French number (see :func:`planner.maps.number_fr`)."""
+    from planner.maps import number_fr
+
+    return number_fr(value, digits)
+
+
+def pct(value: float | None, digits: int = 1) -> str:
+    """French percentage of a share in [0, 1]."""
+    if value is None or value != value:
+        return "n. d."
+    return f"{fr(100 * value, digits)} %"

@@ -1,0 +1,207 @@
+"""Page 1 — Couverture: who is within reach of digital-inclusion help, on a map and in figures."""
+
+from __future__ import annotations
+
+import altair as alt
+import folium
+import geopandas as gpd
+import pandas as pd
+import streamlit as st
+
+from app_pages import common
+from planner import maps
+from planner.schema import NETWORKS
+
+#: Choropleth variables: label → (commune column, aggregated column, unit, digits).
+VARIABLES: dict[str, tuple[str, str, str, int]] = {
+    "Temps d'accès à l'aide la plus proche": ("minutes", "share_within", " min", 0),
+    "Personnes en difficulté numérique (estimation)": ("demand", "demand", "", 0),
+    "Facteur de fragilité numérique": ("fragility_factor", "fragility_factor", "", 2),
+}
+#: Classes of the share of population within the threshold (aggregated maps), good = green.
+SHARE_BINS = (0, 0.5, 0.7, 0.8, 0.9, 0.95, 1.0001)
+SHARE_COLOURS = tuple(reversed(maps.SEQUENTIAL))
+
+
+def _shown_sites(selection: common.Selection, coverage) -> gpd.GeoDataFrame:
+    """Counted sites, plus La Poste and uncounted uploaded sites (shown, not counted)."""
+    extra = [*selection.shown_networks(), *([] if "custom" in selection.networks else ["custom"])]
+    sites = selection.sites()
+    others = sites[sites["network"].isin(extra)]
+    return gpd.GeoDataFrame(pd.concat([coverage.sites, others], ignore_index=True), geometry="geometry",
+                            crs=coverage.sites.crs or "EPSG:4326")
+
+
+@st.cache_resource(show_spinner="Préparation de la carte…", max_entries=16)
+def coverage_map(key: tuple, variable: str, with_isochrones: bool, _selection: common.Selection,
+                 _coverage) -> folium.Map:
+    """Build the Couverture map (cached by the selection key and the display options)."""
+    selection, coverage = _selection, _coverage
+    communes = coverage.communes
+    level = common.map_level(len(communes))
+    column, area_column, unit, digits = VARIABLES[variable]
+    shown = _shown_sites(selection, coverage)
+    if level != "insee":
+        shown = coverage.sites  # France-wide views: counted networks only, clustered
+    layers = ["ifn_iris", "ifn_scores"] if column != "minutes" else []
+    layers += ["roads"] if coverage.method == "road" else []
+    fmap = maps.base_map(communes.total_bounds, maps.source_attributions(shown, layers))
+    threshold = coverage.threshold
+    if level == "insee":
+        if column == "minutes":
+            bins = maps.TIME_BINS
+        elif column == "fragility_factor":
+            bins = maps.FRAGILITY_BINS
+        else:
+            bins = maps.quantile_bins(communes[column])
+        maps.add_choropleth(fmap, communes, column, variable, bins, unit=unit, digits=digits)
+    else:
+        shapes = common.area_shapes(selection.spec, level)
+        values = maps.aggregate(communes, level)
+        frame = shapes.merge(values, left_on="code", right_index=True, how="left")
+        if area_column == "share_within":
+            caption = f"Part de la population à moins de {maps.number_fr(threshold)} min"
+            maps.add_choropleth(fmap, frame, area_column, caption, SHARE_BINS, SHARE_COLOURS, key="code",
+                                fmt=lambda v: f"{maps.number_fr(100 * v, 1)} %", simplify=0,
+                                digits=2)
+        else:
+            bins = maps.FRAGILITY_BINS if area_column == "fragility_factor" else maps.quantile_bins(frame[area_column])
+            maps.add_choropleth(fmap, frame, area_column, f"{variable} — par {maps.AREA_LABELS[level]}", bins,
+                                key="code", digits=digits, simplify=0)
+    if with_isochrones:
+        iso = common.isochrones(selection.spec, selection.networks, (threshold,), selection.kinds,
+                                selection.user_key, _sites=coverage.sites)
+        maps.add_isochrones(fmap, iso, name=f"Accessible en {maps.number_fr(threshold)} min")
+    if level == "insee":
+        maps.add_zones(fmap, coverage.zones)
+    maps.add_sites(fmap, shown, detail=level == "insee")
+    maps.add_layer_control(fmap)
+    return fmap
+
+
+def _network_table(coverage) -> pd.DataFrame:
+    """Complementarity of the counted networks (French headers)."""
+    by_network = coverage.by_network()
+    population = coverage.points["population"].sum()
+    counts = coverage.sites["network"].value_counts()
+    rows = []
+    for network, figures in by_network.items():
+        rows.append({
+            "réseau": NETWORKS[network][0],
+            "sites comptés": int(counts.get(network, 0)),
+            "population à moins du seuil": figures["population_within"],
+            "part de la population": figures["population_within"] / population if population else None,
+            "population couverte par ce seul réseau": figures["unique_population"],
+        })
+    return pd.DataFrame(rows)
+
+
+def _bar_chart(table: pd.DataFrame, threshold: float) -> alt.Chart:
+    labels = table["réseau"].tolist()
+    colours = [next(c for lab, c in NETWORKS.values() if lab == label) for label in labels]
+    return (
+        alt.Chart(table)
+        .mark_bar()
+        .encode(
+            y=alt.Y("réseau:N", sort=labels, title=None),
+            x=alt.X("population à moins du seuil:Q", title=f"Population à moins de {threshold:g} min"),
+            color=alt.Color("réseau:N", scale=alt.Scale(domain=labels, range=colours), legend=None),
+            tooltip=["réseau", alt.Tooltip("population à moins du seuil:Q", format=",.0f"),
+                     alt.Tooltip("population couverte par ce seul réseau:Q", format=",.0f")],
+        )
+        .properties(height=max(120, 28 * len(labels)))
+    )
+
+
+def render() -> None:
+    """Render the page."""
+    selection = common.current()
+    territory = selection.territory()
+    coverage = selection.coverage()
+    summary = coverage.summary()
+    threshold = selection.threshold
+    method = "par la route (OpenStreetMap)" if coverage.method == "road" else "à vol d'oiseau (pas de réseau routier local)"
+
+    st.title("Couverture de l'aide au numérique")
+    st.caption(
+        f"{territory.label} — {common.fr(len(territory.communes))} communes — "
+        f"{common.fr(summary['population'])} habitants — temps d'accès calculés {method}."
+    )
+    cols = st.columns(4)
+    demand_share = summary["demand_within"] / summary["demand"] if summary["demand"] else None
+    cols[0].metric(f"Population à moins de {threshold:g} min", common.fr(summary["population_within"]),
+                   delta=f"{common.pct(summary['share_within'])} de la population", delta_color="off",
+                   delta_arrow="off", border=True,
+                   help="Habitants (comptés par IRIS ou par commune) dont l'aide comptée la plus proche "
+                   "est à moins du seuil.")
+    cols[1].metric(f"Demande à moins de {threshold:g} min", common.fr(summary["demand_within"]),
+                   delta=f"{common.pct(demand_share)} des personnes en difficulté numérique", delta_color="off",
+                   delta_arrow="off", border=True,
+                   help=f"Personnes en difficulté numérique (estimation ; {common.fr(summary['demand'])} sur le "
+                   "territoire) à moins du seuil. Voir le modèle de demande, page « Données ».")
+    cols[2].metric(f"Population au-delà de {threshold:g} min", common.fr(summary["population_underserved"]),
+                   delta=f"{common.fr(summary['communes_underserved'])} communes concernées", delta_color="off",
+                   delta_arrow="off", border=True)
+    cols[3].metric("Zones mal desservies", common.fr(len(summary["zones"])),
+                   delta="voir la page « Zones mal desservies »", delta_color="off", delta_arrow="off",
+                   border=True)
+
+    left, right = st.columns([3, 1])
+    variable = left.radio("Colorier les communes selon", list(VARIABLES), horizontal=True, key="cov_variable")
+    with_iso = right.toggle(f"Isochrones {threshold:g} min", key="cov_isochrones",
+                            help="Zone atteignable en moins du seuil depuis les sites comptés.")
+    key = (selection.spec, selection.networks, threshold, selection.kinds, selection.demand_key, selection.user_key)
+    fmap = coverage_map(key, variable, with_iso, _selection=selection, _coverage=coverage)
+    common.show_map(fmap, height=620, key="coverage_map")
+    if common.map_level(len(territory.communes)) != "insee":
+        st.caption(f"Territoire étendu : la carte est agrégée par "
+                   f"{maps.AREA_LABELS[common.map_level(len(territory.communes))]} et ne montre que les sites comptés.")
+    st.caption("Sources : " + " ; ".join([maps.OSM_ATTRIBUTION, *maps.source_attributions(
+        _shown_sites(selection, coverage), ["ifn_iris", "ifn_scores"])]))
+
+    tabs = st.tabs(["Complémentarité des réseaux", "Population par seuil", "Par EPCI", "Temps d'accès"])
+    with tabs[0]:
+        table = _network_table(coverage)
+        st.markdown(
+            "Population à moins du seuil de chaque réseau, et population que **ce seul réseau** couvre "
+            "(celle qui perdrait l'accès s'il disparaissait)."
+        )
+        common.table(table, key="network_table", styled=True, percent=("part de la population",))
+        st.altair_chart(_bar_chart(table, threshold), width="stretch")
+        with st.expander("Recouvrement entre réseaux (population couverte par les deux)"):
+            common.table(coverage.overlap().reset_index(names="réseau"), key="overlap_table")
+    with tabs[1]:
+        totals = coverage.totals().rename(columns={"seuil_min": "seuil (min)", "part_population": "part de la population",
+                                                   "demande": "personnes en difficulté numérique",
+                                                   "part_demande": "part de la demande"})
+        common.table(totals, key="totals_table", percent=("part de la population", "part de la demande"))
+    with tabs[2]:
+        by_epci = coverage.by_area("epci").reset_index().rename(columns={"area": "EPCI"})
+        keep = ["EPCI", "nom", "population", f"population_{threshold:g}min", f"part_population_{threshold:g}min",
+                "demand", f"demande_{threshold:g}min"]
+        by_epci = by_epci[[c for c in keep if c in by_epci.columns]].rename(columns={
+            "population": "population", f"population_{threshold:g}min": "population à moins du seuil",
+            f"part_population_{threshold:g}min": "part", "demand": "personnes en difficulté numérique",
+            f"demande_{threshold:g}min": "dont à moins du seuil"})
+        common.table(by_epci.sort_values("part"), key="epci_table", percent=("part",))
+    with tabs[3]:
+        dist = summary["distribution"]
+        frame = pd.DataFrame({
+            "pondéré par": ["la population", "la demande"],
+            "médiane (min)": [dist["population"]["mediane_min"], dist["demande"]["mediane_min"]],
+            "90e centile (min)": [dist["population"]["p90_min"], dist["demande"]["p90_min"]],
+            "maximum (min)": [dist["population"]["max_min"], dist["demande"]["max_min"]],
+        })
+        common.table(frame, key="distribution_table")
+        communes = pd.DataFrame(coverage.communes[["insee", "name", "epci_name", "population", "minutes",
+                                                   "population_out", "zone_id"]])
+        communes.columns = ["INSEE", "commune", "EPCI", "population", "temps depuis la mairie (min)",
+                            "population au-delà du seuil", "zone"]
+        st.download_button(
+            "Télécharger le tableau des communes (CSV)", communes.to_csv(index=False, sep=";").encode("utf-8-sig"),
+            file_name=f"couverture_{selection.spec.replace(',', '-')}.csv", mime="text/csv", key="dl_communes",
+        )
+
+
+with common.guard("la page Couverture"):
+    render()
