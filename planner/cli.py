@@ -121,15 +121,21 @@ def coverage_cmd(
     networks: str | None = typer.Option(None, "--networks", help="Réseaux comptés comme aide (par défaut : ceux qui offrent une aide numérique)."),
     level: str = typer.Option("iris", "--level", help="Points de demande : « iris » ou « commune »."),
     max_extent: float = typer.Option(40.0, "--max-extent", help="Étendue maximale d'une zone, en km."),
+    base_rate: float = typer.Option(0.154, "--base-rate", help="Part des personnes en difficulté numérique (INSEE 2021 : 0,154)."),
+    factor_min: float = typer.Option(0.5, "--factor-min", help="Borne basse du facteur de fragilité."),
+    factor_max: float = typer.Option(2.0, "--factor-max", help="Borne haute du facteur de fragilité."),
     out: Path | None = typer.Option(None, "--out", help="Dossier où écrire le GeoPackage et les CSV."),
     force: bool = ForceOpt,
     as_json: bool = JsonOpt,
 ) -> None:
     """Population à portée d'aide, zones mal desservies et complémentarité des réseaux."""
     from planner.coverage import compute_coverage
+    from planner.demand import DemandModel
     from planner.territory import select
 
-    result = compute_coverage(select(territory), _networks(networks), threshold, level=level, max_extent_km=max_extent)
+    model = DemandModel(base_rate=base_rate, factor_min=factor_min, factor_max=factor_max)
+    result = compute_coverage(select(territory), _networks(networks), threshold, level=level,
+                              max_extent_km=max_extent, demand_model=model)
     summary = result.summary()
     if out is not None:
         summary["files"] = [str(p) for p in result.write(out, force=force)]

@@ -145,3 +145,21 @@ def test_bad_inputs_are_refused_in_french(corsica):
         compute_coverage(corsica, ["la_poste", "pigeons"])
     with pytest.raises(DataError, match="seuil"):
         compute_coverage(corsica, threshold=0)
+
+
+def test_cli_demand_settings_scale_the_demand(real_data):
+    import json
+
+    from typer.testing import CliRunner
+
+    from planner.cli import app
+
+    runner = CliRunner()
+    base = json.loads(runner.invoke(app, ["coverage", "--territory", "2A004", "--json"]).stdout)
+    doubled = json.loads(
+        runner.invoke(app, ["coverage", "--territory", "2A004", "--base-rate", "0.308", "--json"]).stdout
+    )
+    assert doubled["demand"] == pytest.approx(2 * base["demand"], abs=0.2)
+    assert doubled["population"] == base["population"]
+    bad = runner.invoke(app, ["coverage", "--territory", "2A004", "--base-rate", "3"])
+    assert bad.exit_code != 0
