@@ -42,7 +42,7 @@ from planner.schema import HELP_NETWORKS, DataError
 from planner.settings import CRS_WGS84, DEFAULT_THRESHOLD_MIN
 from planner.siting import MaximalCovering
 from planner.territory import Territory
-from planner.travel import TravelModel
+from planner.travel import TravelModel, model_for
 
 log = logging.getLogger(__name__)
 
@@ -301,7 +301,7 @@ def make_plan(
     inside = all_sites[all_sites["inside"]]
     bases = resolve_bases(territory, inside, settings.bases or (_main_commune(territory),))
     report(0.05, "Couverture actuelle…")
-    travel = travel or _travel_of(territory)
+    travel = travel or model_for(territory)
     if coverage is None:
         coverage = compute_coverage(territory, settings.networks, settings.threshold, sites=sites, travel=travel)
     points = coverage.points
@@ -395,26 +395,17 @@ def _fits_in_a_day(
     return fits
 
 
-def _travel_of(territory: Territory) -> TravelModel:
-    from planner.travel import model_for
-
-    return model_for(territory)
-
-
 def _main_commune(territory: Territory) -> str:
     """Default base: the most populous commune of the territory."""
     return str(territory.communes.sort_values("population", ascending=False)["insee"].iloc[0])
 
 
 def _route_lines(travel: TravelModel, places: gpd.GeoDataFrame, routes: RoutePlan) -> dict:
-    """Lines of each advisor-day, along the roads when the model has a graph."""
+    """Lines of each advisor-day along the roads (None with the crow-fly method)."""
     lines = {}
-    path = getattr(travel, "path_line", None)
     for a in routes.advisors:
         for d in a.days:
-            if not d.visits:
-                continue
-            sequence = [a.base, *[v.location for v in d.visits], a.base]
-            points = places.geometry.iloc[sequence]
-            lines[(a.advisor, d.week, d.day)] = path(points) if path is not None and travel.method == "road" else None
+            if d.visits:
+                sequence = [a.base, *[v.location for v in d.visits], a.base]
+                lines[(a.advisor, d.week, d.day)] = travel.path_line(places.geometry.iloc[sequence])
     return lines
