@@ -54,7 +54,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 #: Bump when the layout of the cached arrays (or the speed tables) changes.
-ROADS_FORMAT = "2"
+ROADS_FORMAT = "2-sorted-highway"
 
 #: Suffixes of the road files the planner reads.
 GRAPHML_SUFFIXES = (".graphml", ".graphml.gz")
@@ -640,6 +640,10 @@ def _ensure_travel_times(G: nx.MultiDiGraph, report: RoadReport) -> None:
         return
     H = G.copy()
     for _, _, data in H.edges(data=True):
+        # merged ways carry a list of classes in an arbitrary (hash) order; osmnx takes
+        # the first: sort it so that the same file always gives the same speeds
+        if isinstance(data.get("highway"), list):
+            data["highway"] = sorted(data["highway"])
         speed = data.get("maxspeed")
         if isinstance(speed, list):
             data["maxspeed"] = [_french_maxspeed(s) for s in speed]
