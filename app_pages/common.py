@@ -22,7 +22,6 @@ from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
-import numpy as np
 import pandas as pd
 import streamlit as st
 
@@ -181,15 +180,9 @@ def coverage(
     from planner.coverage import compute_coverage
 
     sites = sites_with_user(spec, user_key, _user_sites)
-    if kinds:
-        # Kinds left out are dropped here rather than through ``compute_coverage(kinds=...)``,
-        # whose ``select_sites`` fails on pandas' read-only arrays (copy-on-write).
-        dropped = np.zeros(len(sites), dtype=bool)
-        for network, allowed in kinds:
-            dropped |= (sites["network"] == network).to_numpy() & ~sites["kind"].isin(allowed).to_numpy()
-        sites = sites[~dropped]
     return compute_coverage(
-        territory(spec), list(networks), threshold, demand_model=demand_model(demand_key), level=level,
+        territory(spec), list(networks), threshold, kinds=dict(kinds), demand_model=demand_model(demand_key),
+        level=level,
         sites=sites, travel=travel_model(spec),
     )
 

@@ -83,7 +83,10 @@ def read_frame(path: Path) -> gpd.GeoDataFrame | pd.DataFrame:
 
 
 def _decode_hours(values: pd.Series) -> list:
-    """Decode JSON weekly hours, each distinct text once (many places share their hours)."""
+    """Decode JSON weekly hours, each distinct text once (many places share their hours).
+
+    Rows with the same text share one dict: treat the decoded hours as read-only.
+    """
     codes, uniques = pd.factorize(values, use_na_sentinel=True)
     decoded = [hours.loads(text) for text in uniques]
     return [decoded[c] if c >= 0 else None for c in codes]

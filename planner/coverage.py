@@ -338,8 +338,8 @@ def compute_coverage(
     if threshold <= 0:
         raise DataError(f"seuil invalide : {threshold} min", hint="donnez un seuil positif, en minutes")
     model = demand_model or DemandModel()
-    all_sites = territory.sites(networks) if sites is None else territory.select_sites(sites)
-    chosen = select_sites(all_sites, networks, kinds)
+    hosts = territory.sites() if sites is None else territory.select_sites(sites)
+    chosen = select_sites(hosts, networks, kinds)
     travel = travel or model_for(territory)
     points = demand_points(territory, model, level)
     halls = gpd.GeoDataFrame(
@@ -369,7 +369,6 @@ def compute_coverage(
     under["minutes"] = under["insee"].map(
         points.assign(_m=points["minutes"].where(~limit)).groupby("insee")["_m"].max()
     )
-    hosts = territory.sites() if sites is None else territory.select_sites(sites)
     zones = underserved_zones(under, hosts, max_extent_km)
     communes["zone_id"] = communes["insee"].map(
         {c: z for z, cs in zip(zones["zone_id"], zones["communes"]) for c in cs}

@@ -492,7 +492,7 @@ def validate_plan(plan: PlanTables) -> PlanTables:
 # --------------------------------------------------------------------------- formatting
 
 
-def _date_text(day: dt.date) -> str:
+def date_text(day: dt.date) -> str:
     """``lundi 6 janvier 2025`` (``1er`` for the first of the month)."""
     number = "1er" if day.day == 1 else str(day.day)
     return f"{DAY_LABELS[DAYS[day.weekday()]]} {number} {_MONTHS[day.month - 1]} {day.year}"
@@ -734,7 +734,7 @@ def to_xlsx_bytes(plan: PlanTables) -> bytes:
     ws.title = "Synthèse"
     _append(ws, [f"Tournées des conseillers — {meta['territory']}"], bold=True)
     _append(ws, ["Généré le", dt.date.fromisoformat(meta["generated"])])
-    _append(ws, ["Première semaine", f"semaine du {_date_text(meta['week_start'])}"])
+    _append(ws, ["Première semaine", f"semaine du {date_text(meta['week_start'])}"])
     _append(ws, ["Horizon", f"{len(weeks)} semaine(s) ; heures et kilomètres sur tout l'horizon"])
     _append(ws, [])
     summary = summary_table(plan)
@@ -915,7 +915,7 @@ def to_gpx_bytes(plan: PlanTables) -> bytes:
         track = gpxpy.gpx.GPXTrack(
             name=track_name(day.advisor_name, day.day, day.week),
             description=(
-                f"{_date_text(day.date)} : départ de {day.base} à {day.depart}, "
+                f"{date_text(day.date)} : départ de {day.base} à {day.depart}, "
                 f"retour à {day.back} ; "
                 f"{_duration_text(day.drive_minutes)} de route, {_number(day.km)} km"
             ),
@@ -936,7 +936,7 @@ def to_gpx_bytes(plan: PlanTables) -> bytes:
                 name=row.name,
                 time=arrival.astimezone(dt.UTC),
                 description=(
-                    f"{row.advisor_name} — {_date_text(row.date)} (semaine {row.week}), "
+                    f"{row.advisor_name} — {date_text(row.date)} (semaine {row.week}), "
                     f"étape {row.order} : arrivée {row.arrival}, permanence {row.start}–{row.end}"
                     f" — {_full_address(row)}"
                 ),
@@ -1207,7 +1207,7 @@ def _week_heading(plan: PlanTables, view: _WeekView) -> str:
     """The line under a route-sheet page's title: territory, base, week and its Monday."""
     return (
         f"Territoire : {plan.meta['territory']} — base : {view.base} — semaine {view.week}, "
-        f"du {_date_text(view.monday)}"
+        f"du {date_text(view.monday)}"
     )
 
 
@@ -1293,7 +1293,7 @@ def route_sheet_html(plan: PlanTables, advisor: int) -> str:
     ]
     footer = (
         f"<footer>Sources : {esc(_attribution(plan) or 'non renseignées')}. "
-        f"Généré le {esc(_date_text(dt.date.fromisoformat(plan.meta['generated'])))}. "
+        f"Généré le {esc(date_text(dt.date.fromisoformat(plan.meta['generated'])))}. "
         "Horaires indicatifs : vérifiez l'ouverture des lieux avant le départ.</footer>"
     )
     if not views:
@@ -1319,7 +1319,7 @@ def route_sheet_html(plan: PlanTables, advisor: int) -> str:
         for day, stops, _ in view.days:
             out.append(
                 f'<h2><i class="swatch" style="background:{DAY_COLOURS[day.day]}"></i>'
-                f"{esc(_date_text(day.date).capitalize())}</h2>"
+                f"{esc(date_text(day.date).capitalize())}</h2>"
             )
             out.append(f"<p>{esc(_day_summary(day))}</p>")
             if stops.empty:
@@ -1335,7 +1335,7 @@ def route_sheet_html(plan: PlanTables, advisor: int) -> str:
     return "\n".join(out)
 
 
-def _font_paths() -> tuple[Path, Path]:
+def font_paths() -> tuple[Path, Path]:
     """DejaVu Sans (regular, bold) from matplotlib's bundled fonts."""
     try:
         import matplotlib
@@ -1412,7 +1412,7 @@ def route_sheet_pdf_bytes(plan: PlanTables, advisor: int) -> bytes:
 
     plan = validate_plan(plan)
     name, views = _weeks(plan, int(advisor))
-    regular, bold = _font_paths()
+    regular, bold = font_paths()
     attribution = _attribution(plan) or "non renseignées"
 
     class _Sheet(FPDF):
@@ -1471,7 +1471,7 @@ def route_sheet_pdf_bytes(plan: PlanTables, advisor: int) -> bytes:
         pdf.cell(0, 4, "■ base — numéros : ordre de passage", new_x="LMARGIN", new_y="NEXT")
         for day, stops, _ in view.days:
             pdf.ln(1.5)
-            text(_date_text(day.date).capitalize(), 11, "B", 6)
+            text(date_text(day.date).capitalize(), 11, "B", 6)
             text(_day_summary(day), 8.5)
             if stops.empty:
                 text("Aucune visite ce jour.", 8.5)

@@ -21,7 +21,7 @@ import pandas as pd
 
 from planner import hours
 from planner.coverage import Coverage
-from planner.export import _date_text, _font_paths
+from planner.export import date_text, font_paths
 from planner.maps import (
     OSM_ATTRIBUTION,
     network_colour,
@@ -547,7 +547,7 @@ def sheet_html(sheet: TerritorySheet) -> str:
     out.append("</ul>")
     out.append(
         f"<footer>Sources : {esc(' ; '.join(sources(sheet)))}. "
-        f"Fiche générée le {esc(_date_text(sheet.generated))}.</footer>"
+        f"Fiche générée le {esc(date_text(sheet.generated))}.</footer>"
     )
     out.append("</body></html>")
     return "\n".join(out)
@@ -558,9 +558,9 @@ def sheet_pdf_bytes(sheet: TerritorySheet) -> bytes:
     from fpdf import FPDF
     from fpdf.fonts import FontFace
 
-    regular, bold = _font_paths()
+    regular, bold = font_paths()
     credits = " ; ".join(sources(sheet))
-    generated = _date_text(sheet.generated)
+    generated = date_text(sheet.generated)
 
     class _Sheet(FPDF):
         def footer(self) -> None:
