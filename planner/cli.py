@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -242,7 +243,8 @@ def compare_cmd(
 
 def main() -> None:
     """Entry point: run the app, turning known errors into French messages (exit 2)."""
-    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(message)s")
+    debug = bool(os.environ.get("PLANNER_DEBUG"))
+    logging.basicConfig(level=logging.DEBUG if debug else logging.WARNING, format="%(levelname)s %(message)s")
     try:
         app()
     except DataError as exc:
@@ -251,6 +253,14 @@ def main() -> None:
     except KeyboardInterrupt:
         typer.echo("Interrompu.", err=True)
         sys.exit(130)
+    except Exception as exc:  # never a traceback for the user; the detail goes to the log
+        logging.getLogger("planner").debug("erreur inattendue", exc_info=True)
+        typer.echo(
+            f"Erreur inattendue ({type(exc).__name__}) : {exc} — vérifiez les fichiers et les options ; "
+            "relancez avec PLANNER_DEBUG=1 pour le détail technique.",
+            err=True,
+        )
+        sys.exit(1)
 
 
 if __name__ == "__main__":

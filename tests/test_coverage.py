@@ -80,10 +80,16 @@ def test_zones_are_contiguous_and_bounded(by_commune):
             assert connected_components(adj, directed=False)[0] == 1, zone.zone_id
 
 
-def test_raising_the_threshold_never_lowers_coverage(by_iris):
+def test_raising_the_threshold_never_lowers_coverage(by_iris, corsica):
     totals = by_iris.totals([5, 10, 15, 20, 30, 45, 60, 90])
     assert totals["population"].is_monotonic_increasing
     assert totals["demande"].is_monotonic_increasing
+    # recomputed end to end at each threshold, zones included
+    runs = [compute_coverage(corsica, by_iris.networks, t).summary() for t in (20, 30, 45)]
+    within = [r["population_within"] for r in runs]
+    assert within == sorted(within) and within[0] < within[-1]
+    assert runs[1]["population_within"] == by_iris.summary()["population_within"]
+    assert [r["communes_underserved"] for r in runs] == sorted((r["communes_underserved"] for r in runs), reverse=True)
 
 
 def test_adding_a_site_never_lowers_coverage(corsica):

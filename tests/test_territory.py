@@ -92,3 +92,15 @@ def test_cli_errors_are_french_without_traceback(real_data):
     assert proc.returncode == 2
     assert "code de territoire non reconnu" in proc.stderr
     assert "Traceback" not in proc.stderr + proc.stdout
+
+
+def test_unexpected_errors_are_french_without_traceback(tmp_path):
+    import subprocess
+    import sys
+
+    env = {**__import__("os").environ, "PLANNER_SOURCES": str(tmp_path / "absent.toml")}
+    proc = subprocess.run(
+        [sys.executable, "-m", "planner.cli", "data", "status"], capture_output=True, text=True, env=env,
+    )
+    assert proc.returncode != 0
+    assert "Erreur" in proc.stderr and "Traceback" not in proc.stderr + proc.stdout
