@@ -26,7 +26,8 @@ bench: install
 	for f in bench/*.py; do echo "== $$f"; $(PY) $$f || exit 1; done
 
 screenshots: install
-	$(PY) -m pytest tests/test_browser.py -q --screenshots docs/screenshots
+	$(PY) -m pytest tests/app/test_app_browser.py -q --screenshots docs/screenshots
 
 lint: install
-	$(VENV)/bin/ruff check planner tests bench app.py
+	$(VENV)/bin/ruff check planner tests app_pages bench app.py
+	$(VENV)/bin/mypy planner

@@ -25,8 +25,20 @@ import geopandas as gpd
 import pandas as pd
 import streamlit as st
 
-from planner.schema import HELP_NETWORKS, NETWORKS, DataError, LoadReport
-from planner.settings import DEFAULT_THRESHOLD_MIN, cache_dir
+from planner.access import areas
+from planner.access.coverage import compute_coverage
+from planner.access.demand import DemandModel
+from planner.config import DEFAULT_THRESHOLD_MIN, HELP_NETWORKS, cache_dir
+from planner.data.read import norm_name
+from planner.data.schema import NETWORKS, LoadReport
+from planner.data.sites import load_sites
+from planner.data.sources.communes import load_communes
+from planner.data.sources.user_files import load_user_file
+from planner.errors import DataError, PlannerError, SettingsError, SolverError
+from planner.geo import CRS_WGS84
+from planner.outputs.escape import markdown_text
+from planner.territory import departement_names, select
+from planner.travel.model import model_for
 
 log = logging.getLogger("planner.app")
 
@@ -44,6 +56,9 @@ DEMAND_SETTINGS = "demand_settings"
 SELECTION = "selection"
 
 _MODES = ("Départements", "EPCI", "Commune", "France métropolitaine")
+_ERROR_TITLES: dict[type, str] = {
+    DataError: "Données inutilisables", SettingsError: "Réglage impossible", SolverError: "Calcul impossible",
+}
 
 
 # --------------------------------------------------------------------------- errors
@@ -53,15 +68,18 @@ _MODES = ("Départements", "EPCI", "Commune", "France métropolitaine")
 def guard(what: str = "cette page") -> Iterator[None]:
     """Show a French message instead of a traceback when the body fails.
 
-    A :class:`~planner.schema.DataError` shows its message (file, row, column and what
-    to do); any other error shows a generic message and is logged with its traceback.
-    Streamlit's own control flow (``st.stop``, ``st.rerun``) passes through.
+    A :class:`~planner.errors.PlannerError` shows its message (the file, row and column of
+    a :class:`~planner.errors.DataError`, the setting of a
+    :class:`~planner.errors.SettingsError`, and what to do); any other error shows a
+    generic message and is logged with its traceback. Streamlit's own control flow
+    (``st.stop``, ``st.rerun``) passes through.
     """
     try:
         yield
-    except DataError as exc:
-        st.error(f"**Données inutilisables** — {exc}", icon=":material/warning:")
-        if not exc.hint:
+    except PlannerError as exc:
+        title = _ERROR_TITLES.get(type(exc), "Calcul impossible")
+        st.error(f"**{title}** — {markdown_text(exc)}", icon=":material/warning:")
+        if isinstance(exc, DataError) and not exc.hint:
             st.caption("Vérifiez les fichiers de données (page « Données ») ou changez de territoire.")
     except Exception as exc:
         log.error("erreur dans %s : %s\n%s", what, exc, traceback.format_exc())
@@ -79,16 +97,12 @@ def guard(what: str = "cette page") -> Iterator[None]:
 @st.cache_resource(show_spinner="Chargement des communes…")
 def communes_table() -> gpd.GeoDataFrame:
     """Every commune of France (shared, read-only)."""
-    from planner.sources.communes import load_communes
-
     return load_communes()
 
 
 @st.cache_data(show_spinner=False)
 def departement_options() -> dict[str, str]:
     """Département code → ``"2A — Corse-du-Sud"``, in code order (overseas last)."""
-    from planner.territory import departement_names
-
     names = departement_names()
     codes = sorted(names, key=lambda c: (c.startswith("97"), c.replace("2A", "20A").replace("2B", "20B")))
     return {c: f"{c} — {names[c]}" for c in codes}
@@ -105,8 +119,6 @@ def epci_options() -> dict[str, str]:
 @st.cache_data(show_spinner=False, max_entries=64)
 def commune_matches(query: str, limit: int = 50) -> dict[str, str]:
     """Communes whose name or code contains ``query`` (accents and case ignored)."""
-    from planner.sources._read import norm_name
-
     communes = communes_table()
     wanted = norm_name(query) if query.strip() else ""
     if not wanted:
@@ -122,16 +134,12 @@ def commune_matches(query: str, limit: int = 50) -> dict[str, str]:
 @st.cache_resource(show_spinner="Sélection du territoire…", max_entries=16)
 def territory(spec: str):
     """The territory of ``spec`` (shared, read-only)."""
-    from planner.territory import select
-
     return select(spec, communes_table())
 
 
 @st.cache_resource(show_spinner="Chargement des sites…")
 def all_sites() -> tuple[gpd.GeoDataFrame, dict[str, LoadReport]]:
     """Every loaded site of France and the load report of each layer (shared, read-only)."""
-    from planner.sites import load_sites
-
     return load_sites(None)
 
 
@@ -144,15 +152,11 @@ def territory_sites(spec: str) -> gpd.GeoDataFrame:
 @st.cache_resource(show_spinner="Chargement du réseau routier…", max_entries=8)
 def travel_model(spec: str):
     """The travel model of the territory (road graph when one covers it, else crow-fly)."""
-    from planner.travel import model_for
-
     return model_for(territory(spec))
 
 
 def demand_model(settings_key: str):
     """The demand model of the JSON settings key."""
-    from planner.demand import DemandModel
-
     return DemandModel().with_changes(**json.loads(settings_key)) if settings_key else DemandModel()
 
 
@@ -176,9 +180,7 @@ def coverage(
     level: str = "iris",
     _user_sites: gpd.GeoDataFrame | None = None,
 ):
-    """:func:`planner.coverage.compute_coverage`, cached by its inputs (read-only result)."""
-    from planner.coverage import compute_coverage
-
+    """:func:`planner.access.coverage.compute_coverage`, cached by its inputs (read-only result)."""
     sites = sites_with_user(spec, user_key, _user_sites)
     return compute_coverage(
         territory(spec), list(networks), threshold, kinds=dict(kinds), demand_model=demand_model(demand_key),
@@ -192,16 +194,14 @@ def isochrones(spec: str, networks: tuple[str, ...], minutes: tuple[float, ...],
                kinds: tuple, user_key: tuple, _sites: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     """Areas within ``minutes`` of the counted sites (all together)."""
     if not len(_sites):
-        return gpd.GeoDataFrame({"minutes": []}, geometry=[], crs="EPSG:4326")
+        return gpd.GeoDataFrame({"minutes": []}, geometry=[], crs=CRS_WGS84)
     return travel_model(spec).isochrones(_sites, minutes)
 
 
 @st.cache_resource(show_spinner="Agrégation des contours…", max_entries=8)
 def area_shapes(spec: str, key: str) -> gpd.GeoDataFrame:
     """Simplified polygons of the territory's EPCIs or départements (for large selections)."""
-    from planner.maps import area_shapes as shapes
-
-    return shapes(territory(spec).communes, key)
+    return areas.area_shapes(territory(spec).communes, key)
 
 
 # --------------------------------------------------------------------------- user layers
@@ -242,8 +242,6 @@ def add_upload(name: str, data: bytes) -> bool:
     On failure the error table is kept under the file's name and nothing already loaded
     is lost. Returns whether the file was added.
     """
-    from planner.sources.user_files import load_user_file
-
     sha = hashlib.sha256(data).hexdigest()
     layers, errors = user_layers(), upload_errors()
     if name in layers and layers[name]["sha"] == sha:
@@ -309,7 +307,7 @@ class Selection:
     networks: tuple[str, ...] = ()
     threshold: float = DEFAULT_THRESHOLD_MIN
     kinds: tuple[tuple[str, tuple[str, ...]], ...] = ()
-    error: DataError | None = None
+    error: PlannerError | None = None
     user_key: tuple = ()
     user_sites: gpd.GeoDataFrame | None = field(default=None, repr=False)
     demand_key: str = ""
@@ -396,16 +394,16 @@ def sidebar() -> Selection:
                                       key="threshold", help="30 minutes : engagement national France Services.")
         selection.threshold = float(threshold)
         if not networks:
-            raise DataError("aucun réseau sélectionné",
-                            hint="choisissez au moins un réseau compté comme aide dans le panneau de gauche")
+            raise SettingsError("aucun réseau sélectionné", setting="Réseaux comptés comme aide",
+                                hint="choisissez au moins un réseau compté comme aide dans le panneau de gauche")
         selection.networks = tuple(networks)
         if spec is None:
-            raise DataError("aucun territoire choisi",
-                            hint="choisissez un département, un EPCI ou une commune dans le panneau de gauche")
+            raise SettingsError("aucun territoire choisi", setting="Territoire",
+                                hint="choisissez un département, un EPCI ou une commune dans le panneau de gauche")
         territory(spec)
         selection.kinds = _kinds_picker(spec, networks)
         selection.spec = spec
-    except DataError as exc:
+    except PlannerError as exc:
         selection.error = exc
     st.session_state[SELECTION] = selection
     return selection
@@ -418,7 +416,7 @@ def current() -> Selection:
         st.error("Le panneau de sélection n'a pas pu être affiché.", icon=":material/warning:")
         st.stop()
     if selection.error is not None:
-        st.warning(f"{selection.error}", icon=":material/explore:")
+        st.warning(markdown_text(selection.error), icon=":material/explore:")
         st.stop()
     return selection
 
@@ -496,17 +494,3 @@ def table(frame: pd.DataFrame, *, key: str | None = None, percent: tuple[str, ..
 
 #: Column config of the ``couleur`` column added by :func:`network_table_style`.
 COLOUR_COLUMN = {"couleur": st.column_config.TextColumn("", width=32)}
-
-
-def fr(value: float, digits: int = 0) -> str:
-    """French number (see :func:`planner.maps.number_fr`)."""
-    from planner.maps import number_fr
-
-    return number_fr(value, digits)
-
-
-def pct(value: float | None, digits: int = 1) -> str:
-    """French percentage of a share in [0, 1]."""
-    if value is None or value != value:
-        return "n. d."
-    return f"{fr(100 * value, digits)} %"

@@ -9,12 +9,17 @@ import pandas as pd
 import streamlit as st
 
 from app_pages import common
-from planner import maps
-from planner.schema import NETWORKS
+from planner import fr
+from planner.access import areas
+from planner.config import OSM_ATTRIBUTION
+from planner.data.schema import NETWORKS
+from planner.geo import CRS_WGS84
+from planner.outputs import maps
+from planner.outputs.escape import markdown_text
 
 #: Choropleth variables: label → (commune column, aggregated column, unit, digits).
 VARIABLES: dict[str, tuple[str, str, str, int]] = {
-    "Temps d'accès à l'aide la plus proche": ("minutes", "share_within", " min", 0),
+    "Temps d'accès à l'aide la plus proche": ("minutes", "share_within", "min", 0),
     "Personnes en difficulté numérique (estimation)": ("demand", "demand", "", 0),
     "Facteur de fragilité numérique": ("fragility_factor", "fragility_factor", "", 2),
 }
@@ -29,7 +34,7 @@ def _shown_sites(selection: common.Selection, coverage) -> gpd.GeoDataFrame:
     sites = selection.sites()
     others = sites[sites["network"].isin(extra)]
     return gpd.GeoDataFrame(pd.concat([coverage.sites, others], ignore_index=True), geometry="geometry",
-                            crs=coverage.sites.crs or "EPSG:4326")
+                            crs=coverage.sites.crs or CRS_WGS84)
 
 
 @st.cache_resource(show_spinner="Préparation de la carte…", max_entries=16)
@@ -57,21 +62,21 @@ def coverage_map(key: tuple, variable: str, with_isochrones: bool, _selection: c
         maps.add_choropleth(fmap, communes, column, variable, bins, unit=unit, digits=digits)
     else:
         shapes = common.area_shapes(selection.spec, level)
-        values = maps.aggregate(communes, level)
+        values = areas.aggregate(communes, level)
         frame = shapes.merge(values, left_on="code", right_index=True, how="left")
         if area_column == "share_within":
-            caption = f"Part de la population à moins de {maps.number_fr(threshold)} min"
+            caption = f"Part de la population à moins de {fr.duration(threshold)}"
             maps.add_choropleth(fmap, frame, area_column, caption, SHARE_BINS, SHARE_COLOURS, key="code",
-                                fmt=lambda v: f"{maps.number_fr(100 * v, 1)} %", simplify=0,
+                                fmt=fr.percent, simplify=0,
                                 digits=2)
         else:
             bins = maps.FRAGILITY_BINS if area_column == "fragility_factor" else maps.quantile_bins(frame[area_column])
-            maps.add_choropleth(fmap, frame, area_column, f"{variable} — par {maps.AREA_LABELS[level]}", bins,
+            maps.add_choropleth(fmap, frame, area_column, f"{variable} — par {areas.AREA_LABELS[level]}", bins,
                                 key="code", digits=digits, simplify=0)
     if with_isochrones:
         iso = common.isochrones(selection.spec, selection.networks, (threshold,), selection.kinds,
                                 selection.user_key, _sites=coverage.sites)
-        maps.add_isochrones(fmap, iso, name=f"Accessible en {maps.number_fr(threshold)} min")
+        maps.add_isochrones(fmap, iso, name=f"Accessible en {fr.duration(threshold)}")
     if level == "insee":
         maps.add_zones(fmap, coverage.zones)
     maps.add_sites(fmap, shown, detail=level == "insee")
@@ -104,7 +109,7 @@ def _bar_chart(table: pd.DataFrame, threshold: float) -> alt.Chart:
         .mark_bar()
         .encode(
             y=alt.Y("réseau:N", sort=labels, title=None),
-            x=alt.X("population à moins du seuil:Q", title=f"Population à moins de {threshold:g} min"),
+            x=alt.X("population à moins du seuil:Q", title=f"Population à moins de {fr.duration(threshold)}"),
             color=alt.Color("réseau:N", scale=alt.Scale(domain=labels, range=colours), legend=None),
             tooltip=["réseau", alt.Tooltip("population à moins du seuil:Q", format=",.0f"),
                      alt.Tooltip("population couverte par ce seul réseau:Q", format=",.0f")],
@@ -124,40 +129,40 @@ def render() -> None:
 
     st.title("Couverture de l'aide au numérique")
     st.caption(
-        f"{territory.label} — {common.fr(len(territory.communes))} communes — "
-        f"{common.fr(summary['population'])} habitants — temps d'accès calculés {method}."
+        f"{markdown_text(territory.label)} — {fr.plural(len(territory.communes), 'commune')} — "
+        f"{fr.integer(summary['population'])} habitants — temps d'accès calculés {method}."
     )
     cols = st.columns(4)
     demand_share = summary["demand_within"] / summary["demand"] if summary["demand"] else None
-    cols[0].metric(f"Population à moins de {threshold:g} min", common.fr(summary["population_within"]),
-                   delta=f"{common.pct(summary['share_within'])} de la population", delta_color="off",
+    cols[0].metric(f"Population à moins de {fr.duration(threshold)}", fr.integer(summary["population_within"]),
+                   delta=f"{fr.percent(summary['share_within'])} de la population", delta_color="off",
                    delta_arrow="off", border=True,
                    help="Habitants (comptés par IRIS ou par commune) dont l'aide comptée la plus proche "
                    "est à moins du seuil.")
-    cols[1].metric(f"Demande à moins de {threshold:g} min", common.fr(summary["demand_within"]),
-                   delta=f"{common.pct(demand_share)} des personnes en difficulté numérique", delta_color="off",
+    cols[1].metric(f"Demande à moins de {fr.duration(threshold)}", fr.integer(summary["demand_within"]),
+                   delta=f"{fr.percent(demand_share)} des personnes en difficulté numérique", delta_color="off",
                    delta_arrow="off", border=True,
-                   help=f"Personnes en difficulté numérique (estimation ; {common.fr(summary['demand'])} sur le "
+                   help=f"Personnes en difficulté numérique (estimation ; {fr.integer(summary['demand'])} sur le "
                    "territoire) à moins du seuil. Voir le modèle de demande, page « Données ».")
-    cols[2].metric(f"Population au-delà de {threshold:g} min", common.fr(summary["population_underserved"]),
-                   delta=f"{common.fr(summary['communes_underserved'])} communes concernées", delta_color="off",
+    cols[2].metric(f"Population au-delà de {fr.duration(threshold)}", fr.integer(summary["population_underserved"]),
+                   delta=f"{fr.integer(summary['communes_underserved'])} communes concernées", delta_color="off",
                    delta_arrow="off", border=True)
-    cols[3].metric("Zones mal desservies", common.fr(len(summary["zones"])),
+    cols[3].metric("Zones mal desservies", fr.integer(len(summary["zones"])),
                    delta="voir la page « Zones mal desservies »", delta_color="off", delta_arrow="off",
                    border=True)
 
     left, right = st.columns([3, 1])
     variable = left.radio("Colorier les communes selon", list(VARIABLES), horizontal=True, key="cov_variable")
-    with_iso = right.toggle(f"Isochrones {threshold:g} min", key="cov_isochrones",
+    with_iso = right.toggle(f"Isochrones {fr.duration(threshold)}", key="cov_isochrones",
                             help="Zone atteignable en moins du seuil depuis les sites comptés.")
     key = (selection.spec, selection.networks, threshold, selection.kinds, selection.demand_key, selection.user_key)
     fmap = coverage_map(key, variable, with_iso, _selection=selection, _coverage=coverage)
     common.show_map(fmap, height=620, key="coverage_map")
     if common.map_level(len(territory.communes)) != "insee":
         st.caption(f"Territoire étendu : la carte est agrégée par "
-                   f"{maps.AREA_LABELS[common.map_level(len(territory.communes))]} et ne montre que les sites comptés.")
-    st.caption("Sources : " + " ; ".join([maps.OSM_ATTRIBUTION, *maps.source_attributions(
-        _shown_sites(selection, coverage), ["ifn_iris", "ifn_scores"])]))
+                   f"{areas.AREA_LABELS[common.map_level(len(territory.communes))]} et ne montre que les sites comptés.")
+    st.caption("Sources : " + markdown_text(" ; ".join([OSM_ATTRIBUTION, *maps.source_attributions(
+        _shown_sites(selection, coverage), ["ifn_iris", "ifn_scores"])])))
 
     tabs = st.tabs(["Complémentarité des réseaux", "Population par seuil", "Par EPCI", "Temps d'accès"])
     with tabs[0]:

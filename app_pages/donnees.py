@@ -9,8 +9,15 @@ import pandas as pd
 import streamlit as st
 
 from app_pages import common
-from planner import catalog
-from planner.schema import NETWORKS, DataError, LoadReport
+from planner import fr
+from planner.access.demand import DemandModel
+from planner.data import catalog
+from planner.data.schema import NETWORKS, LoadReport
+from planner.data.sources.communes import communes_report
+from planner.data.sources.indicators import load_indicators
+from planner.errors import DataError, PlannerError
+from planner.outputs.escape import markdown_text
+from planner.outputs.text.coverage import describe_demand_model
 
 #: Most issue rows shown on screen (all are in the CSV download).
 MAX_ISSUES_SHOWN = 2_000
@@ -20,9 +27,6 @@ UPLOAD_TYPES = ["csv", "txt", "tsv", "xlsx", "xlsm", "geojson", "json", "gpkg"]
 @st.cache_resource(show_spinner="Lecture des rapports de chargement…")
 def _reports() -> dict[str, LoadReport]:
     """Load reports of the communes, site layers and indicators (shared, read-only)."""
-    from planner.sources.communes import communes_report
-    from planner.sources.indicators import load_indicators
-
     reports = {"communes": communes_report()}
     reports.update(common.all_sites()[1])
     with contextlib.suppress(DataError):  # indicator files absent: listed as such by the catalog table
@@ -61,7 +65,7 @@ def _issues(report: LoadReport, key: str) -> None:
         st.caption("Aucune ligne rejetée ni corrigée.")
         return
     if len(frame) > MAX_ISSUES_SHOWN:
-        st.caption(f"{common.fr(len(frame))} lignes signalées ; les {common.fr(MAX_ISSUES_SHOWN)} premières "
+        st.caption(f"{fr.integer(len(frame))} lignes signalées ; les {fr.integer(MAX_ISSUES_SHOWN)} premières "
                    "sont affichées, toutes sont dans le fichier à télécharger.")
     common.table(frame.head(MAX_ISSUES_SHOWN), key=f"issues_{key}")
     st.download_button("Télécharger le rapport (CSV)", frame.to_csv(index=False, sep=";").encode("utf-8-sig"),
@@ -84,13 +88,13 @@ def _uploads() -> None:
             continue
         done.add(file.file_id)
         if common.add_upload(file.name, file.getvalue()):
-            st.toast(f"« {file.name} » ajouté.", icon=":material/check_circle:")
+            st.toast(f"« {markdown_text(file.name)} » ajouté.", icon=":material/check_circle:")
             added = True
     if added:  # the sidebar (drawn before this page) must offer the new layers at once
         st.rerun()
     errors = common.upload_errors()
     for name, table in list(errors.items()):
-        st.error(f"Le fichier « {name} » n'a pas été ajouté. Les couches déjà chargées sont conservées.",
+        st.error(f"Le fichier « {markdown_text(name)} » n'a pas été ajouté. Les couches déjà chargées sont conservées.",
                  icon=":material/warning:")
         common.table(table, key=f"upload_error_{name}")
         if st.button("Effacer ce message", key=f"clear_error_{name}"):
@@ -110,7 +114,7 @@ def _uploads() -> None:
     } for name, layer in layers.items()])
     common.table(summary, key="user_layers_table")
     for name, layer in list(layers.items()):
-        with st.expander(f"Rapport de chargement — {name}"):
+        with st.expander(f"Rapport de chargement — {markdown_text(name)}"):
             _issues(layer["report"], f"user:{name}")
             if st.button(f"Retirer « {name} »", key=f"remove_{name}"):
                 common.remove_upload(name)
@@ -118,8 +122,6 @@ def _uploads() -> None:
 
 
 def _demand() -> None:
-    from planner.demand import DemandModel
-
     st.header("Modèle de demande")
     settings = common.demand_settings()
     model = common.demand_model(common.demand_key())
@@ -141,8 +143,8 @@ def _demand() -> None:
                        "use_ifn": bool(use_ifn)}
             try:
                 DemandModel().with_changes(**changes)
-            except DataError as exc:
-                st.error(f"Réglages refusés : {exc}", icon=":material/warning:")
+            except PlannerError as exc:
+                st.error(f"Réglages refusés : {markdown_text(exc)}", icon=":material/warning:")
             else:
                 defaults = DemandModel()
                 settings.clear()
@@ -154,7 +156,7 @@ def _demand() -> None:
             st.session_state.pop(key, None)
         st.rerun()
     st.markdown("**Formule en vigueur**")
-    st.code(model.describe_fr(), language=None, wrap_lines=True)
+    st.code(describe_demand_model(model), language=None, wrap_lines=True)
 
 
 def render() -> None:

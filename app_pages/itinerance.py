@@ -10,9 +10,24 @@ import pandas as pd
 import streamlit as st
 
 from app_pages import common
-from planner import export, maps
-from planner.hours import DAY_LABELS, DAYS
-from planner.schema import NETWORKS
+from planner import fr
+from planner.config import CANDIDATE_NETWORKS, OSM_ATTRIBUTION
+from planner.data.hours import DAY_LABELS, DAYS
+from planner.data.schema import NETWORKS
+from planner.optimize.plan import make_plan
+from planner.optimize.settings import PlanSettings
+from planner.optimize.tables import PlanTables
+from planner.outputs import maps
+from planner.outputs.calendar import to_ics_bytes
+from planner.outputs.escape import markdown_text
+from planner.outputs.export import FILE_NAMES, MIME_TYPES
+from planner.outputs.gps import to_geojson_bytes, to_gpx_bytes
+from planner.outputs.route_sheet import route_sheet_name
+from planner.outputs.route_sheet_html import route_sheet_html
+from planner.outputs.route_sheet_pdf import route_sheet_pdf_bytes
+from planner.outputs.spreadsheets import to_csv_bytes, to_xlsx_bytes
+from planner.outputs.tables import summary_table, visit_table
+from planner.outputs.validate import validate_plan
 
 PLAN = "plan_result"
 FREQUENCIES = {"weekly": "Chaque semaine", "fortnightly": "Toutes les deux semaines"}
@@ -21,8 +36,6 @@ STOP_DURATIONS = (60, 90, 120, 150, 180, 210, 240, 300, 360, 420)
 
 def _candidates(selection: common.Selection) -> pd.DataFrame:
     """Sites of the territory that may host a permanence (the planner's candidate networks)."""
-    from planner.plan import CANDIDATE_NETWORKS
-
     sites = selection.sites()
     inside = sites[sites["inside"].fillna(True).astype(bool) & sites["network"].isin(CANDIDATE_NETWORKS)]
     inside = inside[inside["insee"].isin(selection.territory().insee)]
@@ -30,7 +43,7 @@ def _candidates(selection: common.Selection) -> pd.DataFrame:
 
 
 @st.cache_resource(show_spinner="Préparation de la carte…", max_entries=32)
-def plan_map(token: str, day: str | None, week: int | None, _tables: export.PlanTables, _coverage) -> folium.Map:
+def plan_map(token: str, day: str | None, week: int | None, _tables: PlanTables, _coverage) -> folium.Map:
     """Map of the plan (cached by the plan and the filters)."""
     visits, days = _tables.visits, _tables.days
     lons = pd.concat([visits["lon"], days["base_lon"]])
@@ -99,8 +112,6 @@ def _form(selection: common.Selection) -> dict | None:
 
 def _run(selection: common.Selection, values: dict) -> None:
     """Run the planner with a visible progress bar and keep the result for the session."""
-    from planner.plan import PlanSettings, make_plan
-
     settings = PlanSettings(threshold=selection.threshold, networks=selection.networks, **values)
     bar = st.progress(0.0, text="Préparation…")
     result = make_plan(
@@ -109,35 +120,35 @@ def _run(selection: common.Selection, values: dict) -> None:
         progress=lambda fraction, message: bar.progress(min(max(float(fraction), 0.0), 1.0), text=message),
     )
     bar.progress(1.0, text="Plan calculé.")
-    tables = export.validate_plan(result.tables())
+    tables = validate_plan(result.tables())
     key = (selection.spec, selection.networks, selection.threshold, selection.kinds, selection.demand_key,
            selection.user_key)
     token = hashlib.sha256(repr((key, sorted(values.items()))).encode()).hexdigest()[:16]
     st.session_state[PLAN] = {"key": key, "token": token, "result": result, "tables": tables}
 
 
-def _downloads(tables: export.PlanTables) -> None:
+def _downloads(tables: PlanTables) -> None:
     st.subheader("Exports")
     files = [
-        ("csv", "Tableur (CSV)", export.to_csv_bytes), ("xlsx", "Classeur (XLSX)", export.to_xlsx_bytes),
-        ("geojson", "Carte (GeoJSON)", export.to_geojson_bytes), ("gpx", "GPS (GPX)", export.to_gpx_bytes),
-        ("ics", "Agenda (ICS)", export.to_ics_bytes),
+        ("csv", "Tableur (CSV)", to_csv_bytes), ("xlsx", "Classeur (XLSX)", to_xlsx_bytes),
+        ("geojson", "Carte (GeoJSON)", to_geojson_bytes), ("gpx", "GPS (GPX)", to_gpx_bytes),
+        ("ics", "Agenda (ICS)", to_ics_bytes),
     ]
     cols = st.columns(len(files))
     for col, (kind, label, build) in zip(cols, files):
-        col.download_button(label, build(tables), file_name=export.FILE_NAMES[kind], mime=export.MIME_TYPES[kind],
+        col.download_button(label, build(tables), file_name=FILE_NAMES[kind], mime=MIME_TYPES[kind],
                             key=f"dl_plan_{kind}", on_click="ignore")
     st.markdown("**Feuilles de route par conseiller**")
     for advisor, name in sorted(set(zip(tables.days["advisor"], tables.days["advisor_name"]))):
         cols = st.columns([2, 1, 1])
-        cols[0].markdown(f"{name}")
+        cols[0].markdown(markdown_text(name))
         cols[1].download_button(
-            "HTML imprimable", export.route_sheet_html(tables, int(advisor)).encode("utf-8"),
-            file_name=export.route_sheet_name(int(advisor), "html"), mime=export.MIME_TYPES["html"],
+            "HTML imprimable", route_sheet_html(tables, int(advisor)).encode("utf-8"),
+            file_name=route_sheet_name(int(advisor), "html"), mime=MIME_TYPES["html"],
             key=f"dl_sheet_html_{advisor}", on_click="ignore")
         cols[2].download_button(
-            "PDF", lambda a=int(advisor): export.route_sheet_pdf_bytes(tables, a),
-            file_name=export.route_sheet_name(int(advisor), "pdf"), mime=export.MIME_TYPES["pdf"],
+            "PDF", lambda a=int(advisor): route_sheet_pdf_bytes(tables, a),
+            file_name=route_sheet_name(int(advisor), "pdf"), mime=MIME_TYPES["pdf"],
             key=f"dl_sheet_pdf_{advisor}", on_click="ignore")
 
 
@@ -150,12 +161,12 @@ def _results(selection: common.Selection, stored: dict) -> None:
         st.warning("Ce plan a été calculé pour une autre sélection (territoire, réseaux ou seuil) : "
                    "relancez le calcul pour la sélection actuelle.", icon=":material/refresh:")
     cols = st.columns(5)
-    cols[0].metric("Demande couverte", common.pct(summary["covered_demand_share"]),
+    cols[0].metric("Demande couverte", fr.percent(summary["covered_demand_share"]),
                    help="Personnes en difficulté numérique à moins du seuil d'un site existant ou d'un arrêt visité.")
-    cols[1].metric("Visites", common.fr(len(tables.visits)))
-    cols[2].metric("Heures de permanence", common.fr(summary["presence_hours"], 1))
-    cols[3].metric("Heures de route", common.fr(summary["drive_hours"], 1))
-    cols[4].metric("Arrêts non visités", common.fr(len(summary["unvisited"])))
+    cols[1].metric("Visites", fr.integer(len(tables.visits)))
+    cols[2].metric("Heures de permanence", fr.number(summary["presence_hours"], 1))
+    cols[3].metric("Heures de route", fr.number(summary["drive_hours"], 1))
+    cols[4].metric("Arrêts non visités", fr.integer(len(summary["unvisited"])))
 
     weeks = sorted(set(tables.days["week"]))
     cols = st.columns([2, 1, 3])
@@ -170,11 +181,11 @@ def _results(selection: common.Selection, stored: dict) -> None:
     day = None if day == "__all__" else day
     fmap = plan_map(stored["token"], day, week, _tables=tables, _coverage=result.coverage)
     common.show_map(fmap, height=560, key="plan_map")
-    st.caption("Sources : " + " ; ".join([maps.OSM_ATTRIBUTION, *[s for s in tables.meta.get("sources", [])
-                                                                  if "OpenStreetMap" not in s]]))
+    st.caption("Sources : " + markdown_text(" ; ".join([OSM_ATTRIBUTION, *[s for s in tables.meta.get("sources", [])
+                                                                  if "OpenStreetMap" not in s]])))
 
     st.subheader("Planning")
-    schedule = export.visit_table(tables)
+    schedule = visit_table(tables)
     shown = tables.visits
     mask = pd.Series(True, index=shown.index)
     if day:
@@ -183,7 +194,7 @@ def _results(selection: common.Selection, stored: dict) -> None:
         mask &= shown["week"] == week
     common.table(schedule[mask.to_numpy()].drop(columns=["Longitude", "Latitude", "Identifiant du site"]),
                  key="plan_schedule")
-    common.table(export.summary_table(tables), key="plan_totals")
+    common.table(summary_table(tables), key="plan_totals")
     st.subheader("Arrêts laissés de côté")
     if summary["unvisited"]:
         communes = selection.territory().communes.set_index("insee")["name"]
@@ -201,8 +212,8 @@ def render() -> None:
     selection = common.current()
     st.title("Itinérance")
     st.caption(
-        f"{selection.territory().label} — choisissez les conseillers et leurs arrêts : l'outil place les "
-        f"permanences là où la demande est au-delà de {selection.threshold:g} min d'une aide, puis organise "
+        f"{markdown_text(selection.territory().label)} — choisissez les conseillers et leurs arrêts : l'outil place les "
+        f"permanences là où la demande est au-delà de {fr.duration(selection.threshold)} d'une aide, puis organise "
         "les tournées de la semaine en respectant les horaires d'ouverture des lieux."
     )
     values = _form(selection)

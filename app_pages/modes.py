@@ -7,28 +7,26 @@ import dataclasses
 import streamlit as st
 
 from app_pages import common
-from planner.hours import DAY_LABELS, DAYS
-from planner.schema import NETWORKS
+from planner import config
+from planner.data.hours import DAY_LABELS, DAYS
+from planner.data.schema import NETWORKS
+from planner.optimize.assumptions import ModeAssumptions
+from planner.optimize.modes import MODES, compare_modes
+from planner.outputs.charts import modes_chart
+from planner.outputs.text.modes import assumptions_table, french
 
 RESULT = "modes_result"
 
 
-def _strategies():
-    try:
-        from planner import strategies
-    except ImportError:
-        return None
-    return strategies if hasattr(strategies, "compare_modes") else None
-
-
-def _form(strategies, selection: common.Selection) -> tuple[int, object] | None:
+def _form(selection: common.Selection) -> tuple[int, ModeAssumptions] | None:
     """Advisors and editable assumptions; returns them when submitted."""
-    base = strategies.ModeAssumptions()
-    labels = strategies.ModeAssumptions.labels()
+    base = ModeAssumptions()
+    labels = ModeAssumptions.labels()
     network_names = [n for n in NETWORKS if n != "custom"]
     with st.form("modes_form"):
         cols = st.columns(4)
-        advisors = cols[0].number_input("Nombre de conseillers", min_value=1, max_value=20, value=4, step=1,
+        advisors = cols[0].number_input("Nombre de conseillers", min_value=1, max_value=20,
+                                        value=config.MODES_ADVISORS, step=1,
                                         key="modes_advisors")
         weekly = cols[1].number_input(labels["weekly_hours"], min_value=1.0, max_value=60.0,
                                       value=float(base.weekly_hours), step=0.5, format="%.1f",
@@ -79,22 +77,20 @@ def render() -> None:
     """Render the page."""
     selection = common.current()
     st.title("Modes d'intervention")
-    strategies = _strategies()
-    if strategies is None:
-        st.info("**Bientôt disponible** : la comparaison des quatre modes d'intervention (fixe, itinérant, "
-                "partagé, intégré) arrive avec le module de comparaison du planificateur.", icon=":material/construction:")
-        return
     st.caption(
         f"{selection.territory().label} — pour le même nombre de conseillers et les mêmes heures : "
         "conseillers fixes (La Poste), itinérants (Emmaüs Connect), partagés entre un établissement et des "
         "partenaires (Croix-Rouge), intégrés chez un partenaire (Groupe SOS)."
     )
-    submitted = _form(strategies, selection)
+    with st.expander("Les quatre modes"):
+        st.markdown("\n".join(f"- **{m.label}** ({NETWORKS[m.network][0]}) : {m.description}."
+                               for m in MODES.values()))
+    submitted = _form(selection)
     if submitted is not None:
         advisors, assumptions = submitted
         with common.guard("la comparaison des modes"):
             bar = st.progress(0.0, text="Préparation…")
-            frame = strategies.compare_modes(
+            comparison = compare_modes(
                 selection.territory(), advisors, assumptions, threshold=selection.threshold,
                 coverage=selection.coverage(), sites=selection.sites(),
                 travel=common.travel_model(selection.spec),
@@ -103,21 +99,21 @@ def render() -> None:
             bar.progress(1.0, text="Comparaison terminée.")
             key = (selection.spec, selection.networks, selection.threshold, selection.kinds,
                    selection.demand_key, selection.user_key)
-            st.session_state[RESULT] = {"key": key, "frame": frame, "assumptions": assumptions}
+            st.session_state[RESULT] = {"key": key, "comparison": comparison}
     stored = st.session_state.get(RESULT)
     if stored is None:
         st.info("Réglez le nombre de conseillers et les hypothèses, puis cliquez sur « Comparer les modes ».")
         return
-    frame = stored["frame"]
+    comparison = stored["comparison"]
     key = (selection.spec, selection.networks, selection.threshold, selection.kinds, selection.demand_key,
            selection.user_key)
     if stored["key"] != key:
         st.warning("Cette comparaison a été calculée pour une autre sélection : relancez-la.", icon=":material/refresh:")
-    table = strategies.french(frame)
+    table = french(comparison)
     common.table(table, key="modes_table", digits=1)
-    st.altair_chart(strategies.chart(frame), width="content")
+    st.altair_chart(modes_chart(comparison), width="content")
     with st.expander("Hypothèses de cette comparaison"):
-        common.table(stored["assumptions"].as_frame(), key="modes_assumptions")
+        common.table(assumptions_table(comparison.assumptions), key="modes_assumptions")
     st.download_button("Télécharger la comparaison (CSV)", table.to_csv(index=False, sep=";").encode("utf-8-sig"),
                        file_name="comparaison_modes.csv", mime="text/csv", key="dl_modes", on_click="ignore")
 

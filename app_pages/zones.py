@@ -8,8 +8,12 @@ import pandas as pd
 import streamlit as st
 
 from app_pages import common
-from planner import hours, maps
-from planner.schema import NETWORKS
+from planner import fr
+from planner.data import hours
+from planner.data.schema import NETWORKS
+from planner.geo import CRS_WGS84
+from planner.outputs import maps
+from planner.outputs.escape import markdown_text
 
 ALL = "__all__"
 
@@ -17,7 +21,7 @@ ALL = "__all__"
 def _zone_label(zone: pd.Series, rank: int) -> str:
     names = list(zone["commune_names"])
     shown = ", ".join(names[:3]) + (f" (+{len(names) - 3})" if len(names) > 3 else "")
-    return f"{rank}. {zone['zone_id']} — {common.fr(zone['population'])} hab. — {shown}"
+    return f"{rank}. {zone['zone_id']} — {fr.with_unit(zone['population'], 'hab.')} — {shown}"
 
 
 @st.cache_resource(show_spinner="Préparation de la carte…", max_entries=32)
@@ -27,7 +31,7 @@ def zones_map(key: tuple, zone_id: str, _selection: common.Selection, _coverage)
     zones = coverage.zones
     hosts = _hosts(coverage, _selection, zone_id)
     shown = gpd.GeoDataFrame(pd.concat([coverage.sites, hosts], ignore_index=True).drop_duplicates("site_id"),
-                             geometry="geometry", crs="EPSG:4326")
+                             geometry="geometry", crs=CRS_WGS84)
     layers = ["roads"] if coverage.method == "road" else []
     if zone_id != ALL:
         bounds = zones.loc[zones["zone_id"] == zone_id].total_bounds
@@ -43,7 +47,7 @@ def zones_map(key: tuple, zone_id: str, _selection: common.Selection, _coverage)
     if not small and zone_id != ALL:
         in_zones = in_zones[in_zones["zone_id"] == zone_id]
     maps.add_choropleth(fmap, in_zones, "minutes", "Temps d'accès des communes mal desservies", maps.TIME_BINS,
-                        unit=" min")
+                        unit="min")
     maps.add_zones(fmap, zones, selected=None if zone_id == ALL else zone_id)
     maps.add_sites(fmap, shown, detail=small)
     maps.add_layer_control(fmap, collapsed=True)
@@ -67,18 +71,18 @@ def render() -> None:
     threshold = selection.threshold
     st.title("Zones mal desservies")
     st.caption(
-        f"{selection.territory().label} — communes dont des habitants sont à plus de {threshold:g} min de toute "
+        f"{markdown_text(selection.territory().label)} — communes dont des habitants sont à plus de {fr.duration(threshold)} de toute "
         "aide comptée, regroupées en zones d'un seul tenant qu'un conseiller peut couvrir ; classées par "
         "demande non couverte."
     )
     if zones.empty:
-        st.success(f"Aucune zone mal desservie : toute la population est à moins de {threshold:g} minutes "
+        st.success(f"Aucune zone mal desservie : toute la population est à moins de {fr.plural(threshold, 'minute')} "
                    "d'une aide comptée.")
         return
     cols = st.columns(3)
-    cols[0].metric("Zones", common.fr(len(zones)))
-    cols[1].metric("Habitants au-delà du seuil", common.fr(zones["population"].sum()))
-    cols[2].metric("Personnes en difficulté numérique sans aide proche", common.fr(zones["unmet_demand"].sum()))
+    cols[0].metric("Zones", fr.integer(len(zones)))
+    cols[1].metric("Habitants au-delà du seuil", fr.integer(zones["population"].sum()))
+    cols[2].metric("Personnes en difficulté numérique sans aide proche", fr.integer(zones["unmet_demand"].sum()))
 
     labels = {row["zone_id"]: _zone_label(row, i) for i, (_, row) in enumerate(zones.iterrows(), start=1)}
     options = [ALL, *labels]
@@ -109,10 +113,10 @@ def render() -> None:
         zone = zones.set_index("zone_id").loc[zone_id]
         st.subheader(f"Zone {zone_id} — {len(zone['communes'])} communes")
         st.markdown(
-            f"**{common.fr(zone['population'])}** habitants au-delà de {threshold:g} min, "
-            f"**{common.fr(zone['unmet_demand'])}** personnes en difficulté numérique sans aide proche ; "
-            f"temps d'accès moyen {common.fr(zone['minutes_mean'])} min, maximum "
-            f"{common.fr(zone['minutes_max'])} min."
+            f"**{fr.integer(zone['population'])}** habitants au-delà de {fr.duration(threshold)}, "
+            f"**{fr.integer(zone['unmet_demand'])}** personnes en difficulté numérique sans aide proche ; "
+            f"temps d'accès moyen {fr.duration(zone['minutes_mean'])}, maximum "
+            f"{fr.duration(zone['minutes_max'])}."
         )
         communes = coverage.communes[coverage.communes["insee"].isin(zone["communes"])]
         st.markdown("**Communes de la zone**")

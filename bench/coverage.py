@@ -13,10 +13,12 @@ import os
 import subprocess
 import sys
 
+from planner import fr
+
 _CHILD = r"""
 import json, resource, sys, time
 t0 = time.perf_counter()
-from planner.coverage import compute_coverage
+from planner.access.coverage import compute_coverage
 from planner.territory import select
 t1 = time.perf_counter()
 result = compute_coverage(select(sys.argv[1]))
@@ -39,9 +41,10 @@ def main() -> None:
     for spec, label, target in (("2A,2B", "Corse", 5.0), ("france", "France métropolitaine", 30.0)):
         _run(spec)  # warm-up: fills the caches
         r = min((_run(spec) for _ in range(2)), key=lambda x: x["run_s"])
-        print(f"{label} ({r['method']}) : {r['run_s']:.2f} s de bout en bout à chaud (cible < {target:g} s ;"
-              f" import {r['import_s']:.2f} s), pic mémoire {r['peak_mb']:.0f} Mo,"
-              f" {r['share']:.1%} à moins de 30 min, {r['zones']} zones")
+        print(f"{label} ({r['method']}) : {fr.with_unit(r['run_s'], 's', 2)} de bout en bout à chaud"
+              f" (cible < {fr.with_unit(target, 's')} ; import {fr.with_unit(r['import_s'], 's', 2)}),"
+              f" pic mémoire {fr.with_unit(r['peak_mb'], 'Mo')}, {fr.percent(r['share'])} à moins de"
+              f" {fr.duration(30)}, {fr.plural(r['zones'], 'zone')}")
 
 
 if __name__ == "__main__":

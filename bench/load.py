@@ -13,11 +13,13 @@ import subprocess
 import sys
 import tempfile
 
+from planner import fr
+
 _CHILD = r"""
 import json, resource, sys, time
 t0 = time.perf_counter()
-from planner.sources.communes import load_communes
-from planner.sites import load_sites
+from planner.data.sources.communes import load_communes
+from planner.data.sites import load_sites
 t1 = time.perf_counter()
 communes = load_communes()
 sites, reports = load_sites()
@@ -39,10 +41,11 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as cache:
         cold = _run(cache)
         warm = min((_run(cache) for _ in range(2)), key=lambda r: r["load_s"])
-    print(f"France : {cold['communes']} communes, {cold['sites']} sites")
-    print(f"chargement à froid : {cold['load_s']:.2f} s (pic mémoire {cold['peak_mb']:.0f} Mo)")
-    print(f"chargement à chaud : {warm['load_s']:.2f} s (cible < 1,5 s ; import {warm['import_s']:.2f} s ;"
-          f" pic mémoire {warm['peak_mb']:.0f} Mo)")
+    print(f"France : {fr.plural(cold['communes'], 'commune')}, {fr.plural(cold['sites'], 'site')}")
+    print(f"chargement à froid : {fr.with_unit(cold['load_s'], 's', 2)}"
+          f" (pic mémoire {fr.with_unit(cold['peak_mb'], 'Mo')})")
+    print(f"chargement à chaud : {fr.with_unit(warm['load_s'], 's', 2)} (cible < {fr.with_unit(1.5, 's', 1)} ;"
+          f" import {fr.with_unit(warm['import_s'], 's', 2)} ; pic mémoire {fr.with_unit(warm['peak_mb'], 'Mo')})")
 
 
 if __name__ == "__main__":

@@ -7,11 +7,11 @@ Same territory (2A, 2B, by road), same demand points and existing coverage (the
 help networks' sites within T = 30 min), same advisors, bases, working days, daily
 window (09:00-17:00) and permanence length for every method:
 
-* **optimized**: :func:`planner.plan.make_plan` — ``k`` stops by maximal covering
+* **optimized**: :func:`planner.optimize.plan.make_plan` — ``k`` stops by maximal covering
   (HiGHS) of the demand beyond T, then weekly routes with PyVRP inside the hosts'
   opening hours;
 * **weighted k-means + nearest neighbour**: ``k`` centres by scikit-learn ``KMeans``
-  on the demand points' Lambert-93 coordinates with ``sample_weight`` = demand (and,
+  on the demand points' metric coordinates (the territory's CRS) with ``sample_weight`` = demand (and,
   a stronger variant, = the demand not yet within T), each centre snapped to the
   nearest free candidate host (the candidates of ``make_plan``); then each advisor
   fills its days greedily, day after day: from where it is, the nearest stop (by
@@ -35,37 +35,36 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 from scipy.spatial import cKDTree
+from sklearn.cluster import KMeans
 
-THRESHOLD_MIN = 30.0
-DAYS = ("lun", "mar", "mer", "jeu", "ven")
-WINDOW = ("09:00", "17:00")
+from planner import config, fr
+from planner.access.coverage import compute_coverage
+from planner.data.hours import minutes as to_minutes
+from planner.errors import PlannerError
+from planner.geo import CRS_WGS84
+from planner.optimize.plan import make_plan, resolve_bases
+from planner.optimize.settings import PlanSettings
+from planner.territory import select
+from planner.travel.model import model_for
 
-
-def _fr(value: float, digits: int = 0) -> str:
-    """A number written the French way (thin spaces, decimal comma)."""
-    return f"{value:,.{digits}f}".replace(",", "\u202f").replace(".", ",")
-
-
-def _minutes(hhmm: str) -> int:
-    h, m = hhmm.split(":")
-    return int(h) * 60 + int(m)
+THRESHOLD_MIN = config.DEFAULT_THRESHOLD_MIN
+DAYS = config.DEFAULT_DAYS
+WINDOW = config.DEFAULT_WINDOW
 
 
 def kmeans_stops(
-    points: gpd.GeoDataFrame, weights: np.ndarray, candidates: gpd.GeoDataFrame, k: int, seed: int
+    points: gpd.GeoDataFrame, weights: np.ndarray, candidates: gpd.GeoDataFrame, k: int, seed: int, crs: str
 ) -> gpd.GeoDataFrame:
-    """Weighted k-means centres of the demand points, each snapped to the nearest free candidate."""
-    from sklearn.cluster import KMeans
-
-    xy = np.column_stack(
-        [points.to_crs("EPSG:2154").geometry.x, points.to_crs("EPSG:2154").geometry.y]
-    )
+    """Weighted k-means centres of the demand points (in the metric ``crs``), each snapped
+    to the nearest free candidate."""
+    metric = points.to_crs(crs)
+    xy = np.column_stack([metric.geometry.x, metric.geometry.y])
     keep = weights > 0
     model = KMeans(n_clusters=k, n_init=10, random_state=seed).fit(
         xy[keep], sample_weight=weights[keep]
     )
     mass = np.bincount(model.labels_, weights=weights[keep], minlength=k)
-    cand = candidates.to_crs("EPSG:2154")
+    cand = candidates.to_crs(crs)
     tree = cKDTree(np.column_stack([cand.geometry.x, cand.geometry.y]))
     used: list[int] = []
     for c in np.argsort(-mass, kind="stable"):  # heaviest clusters choose first
@@ -92,7 +91,7 @@ def nearest_neighbour_week(
     advisor_bases
         Base row of each advisor.
     hours
-        Opening hours of each stop (:mod:`planner.hours` structure) or None.
+        Opening hours of each stop (:mod:`planner.data.hours` structure) or None.
     stop_minutes
         Permanence length.
 
@@ -101,7 +100,7 @@ def nearest_neighbour_week(
     The visits ``(stop, day, start minute)`` and the driving minutes of the week.
     """
     legs = np.ceil(np.where(np.isfinite(minutes), minutes, 1e9))  # whole minutes, as routing
-    w_start, w_end = (_minutes(t) for t in WINDOW)
+    w_start, w_end = (to_minutes(t) for t in WINDOW)
     left = set(range(len(hours)))
     visits, drive = [], 0.0
     for day in DAYS:
@@ -114,7 +113,7 @@ def nearest_neighbour_week(
                     spans = (
                         [(w_start, w_end)]
                         if hours[s] is None
-                        else [(_minutes(o), _minutes(c)) for o, c in hours[s].get(day, [])]
+                        else [(to_minutes(o), to_minutes(c)) for o, c in hours[s].get(day, [])]
                     )
                     for o, c in spans:
                         start = max(arrival, o)
@@ -148,18 +147,11 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.ERROR)
 
-    from planner.coverage import compute_coverage
-    from planner.plan import CANDIDATE_NETWORKS, PlanSettings, make_plan, resolve_bases
-    from planner.schema import DataError
-    from planner.settings import CRS_WGS84
-    from planner.territory import select
-    from planner.travel import model_for
-
     try:
         territory = select(args.territory)
         travel = model_for(territory)
         coverage = compute_coverage(territory, threshold=THRESHOLD_MIN, travel=travel)
-    except (DataError, OSError) as exc:
+    except (PlannerError, OSError) as exc:
         print(f"Données indisponibles ({exc}) : rien à mesurer.")
         return 1
     points = coverage.points
@@ -183,7 +175,7 @@ def main(argv: list[str] | None = None) -> int:
 
     sites = territory.sites()
     inside = sites[sites["inside"]]
-    candidates = inside[inside["network"].isin(CANDIDATE_NETWORKS)].drop_duplicates("site_id")
+    candidates = inside[inside["network"].isin(config.CANDIDATE_NETWORKS)].drop_duplicates("site_id")
     base_rows = resolve_bases(territory, inside, bases)
     advisor_bases = [i % len(base_rows) for i in range(args.advisors)]
     for label, w in (
@@ -191,7 +183,7 @@ def main(argv: list[str] | None = None) -> int:
         ("demande non couverte", np.where(already, 0.0, weights)),
     ):
         tic = time.perf_counter()
-        stops = kmeans_stops(points, w, candidates, args.stops, args.seed)
+        stops = kmeans_stops(points, w, candidates, args.stops, args.seed, territory.crs)
         places = gpd.GeoDataFrame(
             pd.concat([base_rows[["name", "geometry"]], stops[["name", "geometry"]]], ignore_index=True),
             geometry="geometry", crs=CRS_WGS84,
@@ -221,7 +213,7 @@ def main(argv: list[str] | None = None) -> int:
     method = "la route" if travel.method == "road" else "vol d’oiseau"
     print(
         f"Territoire : {territory.label} — {len(points)} points de demande, demande totale "
-        f"{_fr(total)}, seuil {THRESHOLD_MIN:g} min par {method}"
+        f"{fr.number(total)}, seuil {THRESHOLD_MIN:g} min par {method}"
     )
     print(
         f"{args.advisors} conseiller(s), bases {', '.join(base_rows['name'])}, jours {', '.join(DAYS)}, "
@@ -235,25 +227,25 @@ def main(argv: list[str] | None = None) -> int:
     print("-" * len(header))
     status_quo = rows[-1]["demande couverte"]
     for r in rows:
-        share = _fr(100 * r["demande couverte"] / total, 2) + " %"
+        share = fr.number(100 * r["demande couverte"] / total, 2) + " %"
         gain = r["demande couverte"] - status_quo
         print(
-            f"{r['méthode']:<56} {r['arrêts tenus']:>12} {_fr(r['demande couverte']):>17} {share:>8} "
-            f"{('+' if gain >= 0 else '') + _fr(gain):>7} {_fr(r['conduite (h)'], 1):>15} "
-            f"{_fr(r['présence (h)'], 1):>15} {_fr(r['calcul (s)'], 1):>9}"
+            f"{r['méthode']:<56} {r['arrêts tenus']:>12} {fr.number(r['demande couverte']):>17} {share:>8} "
+            f"{('+' if gain >= 0 else '') + fr.number(gain):>7} {fr.number(r['conduite (h)'], 1):>15} "
+            f"{fr.number(r['présence (h)'], 1):>15} {fr.number(r['calcul (s)'], 1):>9}"
         )
     print("-" * len(header))
     best = rows[0]["demande couverte"] - status_quo
     base = max(r["demande couverte"] for r in rows[1:3]) - status_quo
-    ratio = "∞" if base <= 0 else _fr(best / base, 2)
+    ratio = "∞" if base <= 0 else fr.number(best / base, 2)
     print(
-        f"Gain de demande couverte du plan optimisé : {_fr(best)} contre {_fr(base)} pour la "
+        f"Gain de demande couverte du plan optimisé : {fr.number(best)} contre {fr.number(base)} pour la "
         f"meilleure référence k-moyennes (rapport {ratio}), avec les mêmes conseillers et heures."
     )
     solver = plan.routes.solver
     print(
         f"Tournées PyVRP : {solver.status_text}, arrêt par {solver.stopped_by}, "
-        f"{_fr(solver.runtime_s, 1)} s ; choix des arrêts : {plan.siting['status_text']}."
+        f"{fr.number(solver.runtime_s, 1)} s ; choix des arrêts : {plan.siting['status_text']}."
     )
     if math.isnan(total) or total <= 0:
         return 1

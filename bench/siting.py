@@ -4,7 +4,7 @@ Run: ``python bench/siting.py [--synthetic] [--time-limit 600]``.
 
 Matrix. By default, Corsica by road: demand points = the 360 town halls of 2A and
 2B weighted by their commune's population; candidates = town halls, France
-Services and La Poste sites of 2A/2B (``planner.territory`` + ``planner.travel``,
+Services and La Poste sites of 2A/2B (``planner.territory`` + ``planner.travel.model``,
 real data through ``PLANNER_DATA_DIR``); threshold T = 30 minutes. When that data
 layer or the data is missing (or with ``--synthetic``), a **synthetic** matrix is
 used instead and labelled as such: 360 demand points and 600 candidates drawn
@@ -14,7 +14,7 @@ crow-fly km at 60 km/h.
 Cases. ``k`` = 5, 10 and 20 stops with no existing site; and ``k`` = 10 with the
 France Services sites locked in (synthetic: the first 30 candidates).
 
-Compared, per case: covered demand by :class:`planner.siting.MaximalCovering`
+Compared, per case: covered demand by :class:`planner.optimize.siting.MaximalCovering`
 (sparse MILP, greedy start, HiGHS through ``highspy``, gap 0) and by
 ``spopt.locate.MCLP`` (dense model built with PuLP, solved with PuLP's ``HiGHS``
 interface, ``gapRel=0``; locked sites passed as ``predefined_facilities_arr`` with
@@ -32,7 +32,11 @@ import warnings
 
 import numpy as np
 
-from planner.siting import MaximalCovering
+from planner import fr
+from planner.errors import DataError
+from planner.optimize.siting import MaximalCovering
+from planner.territory import select, town_halls
+from planner.travel import model as travel
 
 THRESHOLD_MIN = 30.0
 CASES = ((5, False), (10, False), (20, False), (10, True))
@@ -40,12 +44,6 @@ CASES = ((5, False), (10, False), (20, False), (10, True))
 
 def corsica() -> tuple[np.ndarray, np.ndarray, np.ndarray, str] | None:
     """Return (minutes, weights, locked mask, label) for Corsica by road, or None if unavailable."""
-    try:
-        from planner import travel
-        from planner.schema import DataError
-        from planner.territory import select, town_halls
-    except ImportError:
-        return None
     try:
         territory = select("2A,2B")
         demand = town_halls(territory.communes)
@@ -97,6 +95,7 @@ def _ours(
 def _spopt(
     cost: np.ndarray, w: np.ndarray, k: int, locked: np.ndarray, limit: float
 ) -> tuple[float, np.ndarray, str]:
+    # spopt and PuLP are optional (the comparison only): imported by their only user.
     import pulp
     from spopt.locate import MCLP
 
@@ -128,7 +127,7 @@ def main(argv: list[str] | None = None) -> int:
     data = None if args.synthetic else corsica()
     cost, w, locked, label = data if data is not None else synthetic()
     print(f"Matrice : {label}")
-    print(f"Seuil T = {THRESHOLD_MIN:g} min ; demande totale {w.sum():,.0f}".replace(",", " "))
+    print(f"Seuil T = {THRESHOLD_MIN:g} min ; demande totale {fr.integer(w.sum())}")
     header = (
         f"{'k':>3} {'fixes':>5} {'couverte planner':>17} {'couverte spopt':>15} {'égal':>5} "
         f"{'glouton':>12} {'écart MIP':>9} {'planner s':>10} {'spopt s':>8} {'ratio':>6}"
@@ -144,14 +143,15 @@ def main(argv: list[str] | None = None) -> int:
         same = abs(ours_value - spopt_value) <= 1e-6 * max(1.0, ours_value)
         ratios.append(t_spopt / t_ours)
         print(
-            f"{k:>3} {int(fixed.sum()):>5} {ours_value:>17,.0f} {spopt_value:>15,.0f} "
-            f"{'oui' if same else 'NON':>5} {model.greedy_value:>12,.0f} {model.mip_gap:>9.1e} "
-            f"{t_ours:>10.3f} {t_spopt:>8.3f} {t_spopt / t_ours:>6.1f}".replace(",", " ")
+            f"{k:>3} {int(fixed.sum()):>5} {fr.integer(ours_value):>17} "
+            f"{fr.integer(spopt_value):>15} {'oui' if same else 'NON':>5} "
+            f"{fr.integer(model.greedy_value):>12} {model.mip_gap:>9.1e} "
+            f"{t_ours:>10.3f} {t_spopt:>8.3f} {t_spopt / t_ours:>6.1f}"
         )
     print("-" * len(header))
     print(
         f"spopt ({solver_name} via PuLP) est en moyenne {np.mean(ratios):.1f} fois plus lent que "
-        "planner.siting (temps total, construction du modèle comprise)."
+        "planner.optimize.siting (temps total, construction du modèle comprise)."
     )
     return 0
 

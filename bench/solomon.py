@@ -7,10 +7,12 @@ The instances are read from ``--dir``, else ``SOLOMON_DIR``, else
 format, best-known solutions in ``*.sol``). By default two instances per class
 (C1, C2, R1, R2, RC1, RC2); ``--all`` runs the 56.
 
-Engine: :func:`planner.routing.solve_problem`, the function the planner itself
-calls, with its default settings (PyVRP 0.14's iterated local search with its
-default parameters; stop after ``NO_IMPROVEMENT_ITERATIONS`` iterations without
-improvement or at the time limit, whichever comes first; seed 1).
+Engine: :func:`planner.optimize.routing_model.solve_model`, the function the planner
+itself calls, with its default settings (PyVRP 0.14's iterated local search with its
+default parameters; stop after ``planner.config.NO_IMPROVEMENT_ITERATIONS`` iterations
+without improvement or at the time limit, whichever comes first; seed
+``planner.config.DEFAULT_SEED``). Each instance is built with :class:`pyvrp.Model`, as
+the planner builds its own.
 
 What is compared (Solomon conventions):
 
@@ -38,9 +40,10 @@ from pathlib import Path
 
 import numpy as np
 import vrplib
-from pyvrp import Client, Depot, Location, ProblemData, VehicleType
+from pyvrp import Model
 
-from planner.routing import DEFAULT_SEED, NO_IMPROVEMENT_ITERATIONS, solve_problem
+from planner import config
+from planner.optimize.routing_model import solve_model
 
 DEFAULT_SET = (
     "C101", "C106", "C201", "C205",
@@ -57,32 +60,36 @@ def _default_dir() -> Path:
     return Path(__file__).resolve().parents[1].parent / "shared" / "benchmarks" / "solomon"
 
 
-def _load(path: Path) -> tuple[ProblemData, dict, np.ndarray]:
-    """Return the PyVRP instance (integer tenths), the raw instance and the tenths matrix."""
+def _load(path: Path) -> tuple[Model, dict, np.ndarray]:
+    """Return the PyVRP model (integer tenths), the raw instance and the tenths matrix."""
     inst = vrplib.read_instance(path, instance_format="solomon")
     tenths = np.floor(inst["edge_weight"] * SCALE + 1e-9).astype(np.int64)
     tw = (inst["time_window"] * SCALE).astype(np.int64)
     service = (inst["service_time"] * SCALE).astype(np.int64)
-    locations = [Location(x=float(x), y=float(y)) for x, y in inst["node_coord"]]
-    clients = [
-        Client(
-            location=i,
+    model = Model()
+    locations = [model.add_location(x=float(x), y=float(y)) for x, y in inst["node_coord"]]
+    depot = model.add_depot(locations[0], tw_early=int(tw[0, 0]), tw_late=int(tw[0, 1]))
+    model.add_vehicle_type(
+        num_available=int(inst["vehicles"]),
+        capacity=[int(inst["capacity"])],
+        start_depot=depot,
+        end_depot=depot,
+        tw_early=int(tw[0, 0]),
+        tw_late=int(tw[0, 1]),
+    )
+    for i in range(1, len(locations)):
+        model.add_client(
+            locations[i],
             delivery=[int(inst["demand"][i])],
             service_duration=int(service[i]),
             tw_early=int(tw[i, 0]),
             tw_late=int(tw[i, 1]),
         )
-        for i in range(1, len(locations))
-    ]
-    depot = Depot(location=0, tw_early=int(tw[0, 0]), tw_late=int(tw[0, 1]))
-    fleet = VehicleType(
-        num_available=int(inst["vehicles"]),
-        capacity=[int(inst["capacity"])],
-        tw_early=int(tw[0, 0]),
-        tw_late=int(tw[0, 1]),
-    )
-    data = ProblemData(locations, clients, [depot], [fleet], [tenths], [tenths])
-    return data, inst, tenths
+    for i, frm in enumerate(locations):
+        for j, to in enumerate(locations):
+            if i != j:
+                model.add_edge(frm, to, distance=int(tenths[i, j]), duration=int(tenths[i, j]))
+    return model, inst, tenths
 
 
 def _check(routes: list[list[int]], inst: dict, tenths: np.ndarray) -> int:
@@ -109,8 +116,10 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Écart au meilleur résultat connu sur Solomon.")
     parser.add_argument("--dir", type=Path, default=None, help="dossier des instances Solomon")
     parser.add_argument("--all", action="store_true", help="les 56 instances")
-    parser.add_argument("--seconds", type=float, default=10.0, help="limite par instance (s)")
-    parser.add_argument("--seed", type=int, default=DEFAULT_SEED)
+    parser.add_argument(
+        "--seconds", type=float, default=config.ROUTING_TIME_LIMIT_S, help="limite par instance (s)"
+    )
+    parser.add_argument("--seed", type=int, default=config.DEFAULT_SEED)
     args = parser.parse_args(argv)
 
     folder = args.dir or _default_dir()
@@ -120,7 +129,7 @@ def main(argv: list[str] | None = None) -> int:
     names = sorted(p.stem for p in folder.glob("*.txt")) if args.all else list(DEFAULT_SET)
     print(
         f"Solomon VRPTW : {len(names)} instances, {args.seconds:g} s au plus chacune, graine "
-        f"{args.seed}, arrêt après {NO_IMPROVEMENT_ITERATIONS} itérations sans amélioration"
+        f"{args.seed}, arrêt après {config.NO_IMPROVEMENT_ITERATIONS} itérations sans amélioration"
     )
     print("Distances euclidiennes tronquées au dixième ; objectif = distance totale.")
     header = (
@@ -131,16 +140,16 @@ def main(argv: list[str] | None = None) -> int:
     print("-" * len(header))
     gaps: list[float] = []
     for name in names:
-        data, inst, tenths = _load(folder / f"{name}.txt")
+        model, inst, tenths = _load(folder / f"{name}.txt")
         best_known = vrplib.read_solution(folder / f"{name}.sol")
         tic = time.perf_counter()
-        result, stopped_by = solve_problem(data, time_limit=args.seconds, seed=args.seed)
+        result, stopped_by = solve_model(model, time_limit=args.seconds, seed=args.seed)
         elapsed = time.perf_counter() - tic
         if not result.is_feasible():
             print(f"{name:<8} aucune solution réalisable trouvée")
             continue
         routes = [
-            [data.client(a.idx).location for a in r.schedule() if a.is_client()]
+            [model.clients[a.idx].location for a in r.schedule() if a.is_client()]
             for r in result.best.routes()
         ]
         cost = _check(routes, inst, tenths) / SCALE

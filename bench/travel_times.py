@@ -9,7 +9,7 @@ time for every road node, the isochrone time for all La Poste sites, the per-pai
 speed ratio against networkx shortest paths on the osmnx graph loaded from the same
 file, and the crow-fly fallback calibration (factors per density class, median ratio
 and MAPE against road times), compared with the constants stored in
-planner.travel.CROW_FLY.
+planner.travel.crowfly.CROW_FLY.
 """
 
 from __future__ import annotations
@@ -24,8 +24,14 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from planner import catalog, roads, travel
+from planner.data import catalog
+from planner.outputs.text.travel import calibration_table, render_road_report, render_snap
 from planner.territory import select
+from planner.travel.crowfly import CROW_FLY, calibrate_fallback
+from planner.travel.graph import load_road_graph
+from planner.travel.model import TravelModel, origins_of
+from planner.travel.readers import read_networkx
+from planner.travel.search import node_matrix
 
 NETWORKS = ("la_poste", "france_services", "town_hall")
 SAMPLE_PAIRS = 200
@@ -45,8 +51,8 @@ def _timed(func, repeat: int = REPEAT) -> tuple[float, object]:
 
 def _warm_load_in_fresh_process(path: Path) -> list[float]:
     code = (
-        "import time; from planner import roads; t = time.perf_counter(); "
-        f"roads.load_road_graph({str(path)!r}); print(time.perf_counter() - t)"
+        "import time; from planner.travel.graph import load_road_graph; t = time.perf_counter(); "
+        f"load_road_graph({str(path)!r}); print(time.perf_counter() - t)"
     )
     out = []
     for _ in range(REPEAT):
@@ -61,23 +67,23 @@ def main() -> None:
     print(f"Réseau routier : {path}")
 
     start = time.perf_counter()
-    graph = roads.load_road_graph(path)  # builds the cache on the first run
+    graph = load_road_graph(path)  # builds the cache on the first run
     first = time.perf_counter() - start
     print(f"Premier chargement dans ce processus : {first:.2f} s ({graph.n_nodes} nœuds, {graph.n_edges} tronçons)")
-    print(graph.report.describe())
+    print(render_road_report(graph.report))
     warm = _warm_load_in_fresh_process(path)
     print(f"Chargement à chaud (cache CSR, nouveau processus, hachage compris) : "
           f"médiane {statistics.median(warm) * 1000:.1f} ms (essais : {', '.join(f'{w * 1000:.1f}' for w in warm)} ms)")
 
     territory = select("2A,2B")
-    origins = travel.origins_of(territory, "town_hall")
+    origins = origins_of(territory, "town_hall")
     parts = []
     for network in NETWORKS:
         frame = territory.sites(networks=[network])
         print(f"Sites {network} (territoire + 15 km) : {len(frame)}")
         parts.append(frame)
     sites = pd.concat(parts, ignore_index=True)
-    model = travel.TravelModel(graph)
+    model = TravelModel(graph)
     print(f"Origines (mairies) : {len(origins)} ; destinations : {len(sites)}")
 
     t_matrix, result = _timed(lambda: model.matrix(origins, sites))
@@ -85,8 +91,8 @@ def main() -> None:
     per_pair_us = t_matrix / pairs * 1e6
     print(f"Matrice {len(origins)} × {len(sites)} ({pairs} paires, minutes et km) : {t_matrix:.2f} s "
           f"({per_pair_us:.1f} µs par paire)")
-    print(result.origins.describe())
-    print(result.destinations.describe())
+    print(render_snap(result.origins))
+    print(render_snap(result.destinations))
 
     t_near, near = _timed(lambda: model.nearest(origins, sites))
     print(f"Site le plus proche pour les {graph.n_nodes} nœuds et les {len(origins)} mairies "
@@ -109,7 +115,7 @@ def main() -> None:
     ok = (src >= 0) & (dst >= 0)
     src, dst = src[ok], dst[ok]
     start = time.perf_counter()
-    G, _ = roads.read_networkx(path)
+    G, _ = read_networkx(path)
     print(f"Chargement GraphML par osmnx (comparaison) : {time.perf_counter() - start:.1f} s")
     ids = graph.node_id
     start = time.perf_counter()
@@ -117,9 +123,9 @@ def main() -> None:
         nx.shortest_path_length(G, int(ids[u]), int(ids[v]), weight="travel_time") for u, v in zip(src, dst)
     ])
     t_nx = (time.perf_counter() - start) / len(src)
-    ours_secs, _ = travel.node_matrix(graph, src, dst)
+    ours_secs, _ = node_matrix(graph, src, dst)
     diff = np.abs(np.diag(ours_secs) - nx_secs)
-    t_pairs, _ = _timed(lambda: [travel.node_matrix(graph, [u], [v]) for u, v in zip(src[:50], dst[:50])])
+    t_pairs, _ = _timed(lambda: [node_matrix(graph, [u], [v]) for u, v in zip(src[:50], dst[:50])])
     t_one = t_pairs / 50
     print(f"networkx.shortest_path_length (travel_time) : {t_nx * 1000:.1f} ms par paire "
           f"sur {len(src)} paires ; écart maximal avec la matrice : {diff.max():.3f} s")
@@ -127,16 +133,17 @@ def main() -> None:
           f"une recherche par paire isolée (sans mutualisation) : {t_nx / t_one:.1f}×")
 
     start = time.perf_counter()
-    cal = travel.calibrate_fallback(model, origins, sites, min_km=CALIBRATION_KM[0], max_km=CALIBRATION_KM[1])
+    road = model.matrix(origins, sites)
+    cal = calibrate_fallback(road, origins, sites, min_km=CALIBRATION_KM[0], max_km=CALIBRATION_KM[1])
     print(f"\nCalibration du vol d'oiseau ({cal.pairs} paires mairie-site de {CALIBRATION_KM[0]:g} "
           f"à {CALIBRATION_KM[1]:g} km, "
           f"{time.perf_counter() - start:.1f} s) :")
-    print(cal.as_frame().to_string(index=False))
+    print(calibration_table(cal).to_string(index=False))
     print(f"Rapport médian vol d'oiseau / route : {cal.median_ratio:.3f} ; MAPE : {cal.mape:.1%}")
     print(f"Temps jusqu'au site le plus proche : rapport médian {cal.nearest_median_ratio:.3f}, "
           f"MAPE {cal.nearest_mape:.1%}")
-    print("Constantes enregistrées (planner.travel.CROW_FLY) :")
-    for c, f in sorted(travel.CROW_FLY.items()):
+    print("Constantes enregistrées (planner.travel.crowfly.CROW_FLY) :")
+    for c, f in sorted(CROW_FLY.items()):
         fitted = cal.table[c]
         same = abs(fitted.circuity - f.circuity) < 0.01 and abs(fitted.speed_kph - f.speed_kph) < 0.1
         print(f"  classe {c} : détour {f.circuity:.3f}, {f.speed_kph:.1f} km/h "

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from planner import catalog
-from planner.schema import NETWORKS
-from planner.sites import load_sites
-from planner.sources.communes import communes_report
+from planner.data import catalog
+from planner.data.schema import NETWORKS
+from planner.data.sites import load_sites
+from planner.data.sources.communes import communes_report
 from planner.territory import Territory
 
 
@@ -37,7 +37,7 @@ def layers_summary(territory: Territory) -> dict[str, Any]:
                 for r in of_layer.itertuples()
             ]
         skipped[name] = entry
-    sources = {
+    sources: dict[str, dict[str, str | None]] = {
         name: {"source": rep.source, "vintage": rep.vintage, "licence": rep.licence, "file": rep.file}
         for name, rep in reports.items()
     }

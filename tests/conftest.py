@@ -66,7 +66,7 @@ def corsica(real_data: Path):
 @pytest.fixture(scope="session")
 def travel(corsica):
     """The travel model of Corsica (road graph when available)."""
-    from planner.travel import model_for
+    from planner.travel.model import model_for
 
     return model_for(corsica)
 
@@ -74,6 +74,6 @@ def travel(corsica):
 @pytest.fixture(scope="session")
 def coverage(corsica, travel):
     """Coverage of Corsica at 30 minutes by the default help networks."""
-    from planner.coverage import compute_coverage
+    from planner.access.coverage import compute_coverage
 
     return compute_coverage(corsica, threshold=30, travel=travel)

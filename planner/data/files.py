@@ -1,0 +1,202 @@
+"""A layer's files, whatever their format: the reader a suffix calls for, the load
+report of a file, the files of a catalogue layer, and row counts for ``planner data status``.
+
+CSV files are read by :mod:`planner.data.read`; JSON lists of records (and GeoJSON
+point features) and the first sheet of XLSX workbooks are read here into the same
+shape: every value a cleaned string, columns renamed to canonical names.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from planner.data import catalog
+from planner.data.read import (
+    AGAIN,
+    check_file,
+    map_columns,
+    read_csv,
+    read_headerless,
+    read_headers,
+    read_records,
+    read_text,
+    select_columns,
+)
+from planner.data.schema import LoadReport
+from planner.data.values import as_text
+from planner.errors import DataError
+
+#: Suffixes read as JSON records and as Excel workbooks; any other is read as CSV.
+JSON_SUFFIXES = (".json", ".geojson")
+EXCEL_SUFFIXES = (".xlsx", ".xlsm")
+#: Suffixes of tables that ``planner data status`` counts as CSV.
+CSV_SUFFIXES = (".csv", ".tsv", ".txt")
+
+
+def read_excel(
+    path: str | Path, aliases: Mapping[str, Sequence[str]], required: Iterable[str]
+) -> tuple[pd.DataFrame, np.ndarray]:
+    """Read the first sheet of an XLSX file like :func:`read_csv` reads a CSV."""
+    path = check_file(path)
+    try:
+        raw = pd.read_excel(path, dtype=str, engine="openpyxl")
+    except Exception as exc:  # openpyxl raises many types for corrupt files
+        raise DataError(f"classeur Excel illisible : {exc}", file=path,
+                        hint="ouvrez-le et enregistrez-le au format .xlsx") from exc
+    raw.columns = [str(c).strip() for c in raw.columns]
+    mapping = map_columns(list(raw.columns), aliases, required, path)
+    if raw.empty:
+        raise DataError("classeur sans aucune ligne de données", file=path)
+    return select_columns(raw, mapping, len(raw)), np.arange(1, len(raw) + 1)
+
+
+def read_json_list(path: str | Path) -> list[dict[str, Any]]:
+    """Return the records of a JSON file holding a list (or ``{"data": [...]}``, GeoJSON features)."""
+    path = Path(path)
+    text, _ = read_text(path)
+    try:
+        data: Any = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise DataError(f"JSON invalide (ligne {exc.lineno}, colonne {exc.colno}) : {exc.msg}",
+                        file=path, hint=AGAIN) from exc
+    if isinstance(data, dict):
+        data = next((v for k, v in data.items() if k in ("data", "features", "lieux", "results")
+                     and isinstance(v, list)), data)
+    if not isinstance(data, list) or not all(isinstance(r, dict) for r in data):
+        raise DataError("le JSON n'est pas une liste d'enregistrements", file=path,
+                        hint="attendu : [{...}, {...}] comme dans l'export officiel")
+    if not data:
+        raise DataError("fichier sans aucun enregistrement", file=path)
+    return data
+
+
+def read_json_records(
+    path: str | Path, aliases: Mapping[str, Sequence[str]], required: Iterable[str]
+) -> tuple[pd.DataFrame, np.ndarray]:
+    """Read a JSON list of records like :func:`read_csv` reads a CSV.
+
+    Values are turned into strings (numbers keep their decimal point) so that every
+    loader cleans them the same way as CSV values; GeoJSON point features give
+    ``longitude``/``latitude``.
+    """
+    data = read_json_list(path)
+    if all("properties" in r for r in data):  # GeoJSON features: flatten
+        data = [_flatten_feature(r) for r in data]
+    raw = pd.DataFrame.from_records(data)
+    mapping = map_columns(list(raw.columns), aliases, required, path)
+    out = pd.DataFrame({c: as_text(raw[src]) for c, src in mapping.items()})
+    out.attrs.update(columns=mapping, rows_read=len(data))
+    return out, np.arange(1, len(data) + 1)
+
+
+def read_table(
+    path: str | Path,
+    aliases: Mapping[str, Sequence[str]],
+    required: Iterable[str],
+    report: LoadReport,
+    formats: Sequence[str] = (),
+) -> tuple[pd.DataFrame, np.ndarray]:
+    """Read a file with the reader its suffix calls for, CSV by default.
+
+    ``formats`` lists the other formats accepted: ``"json"`` (``.json``/``.geojson``,
+    :func:`read_json_records`) and ``"xlsx"`` (``.xlsx``/``.xlsm``, :func:`read_excel`).
+    """
+    suffix = Path(path).suffix.lower()
+    if "json" in formats and suffix in JSON_SUFFIXES:
+        return read_json_records(path, aliases, required)
+    if "xlsx" in formats and suffix in EXCEL_SUFFIXES:
+        return read_excel(path, aliases, required)
+    return read_csv(path, aliases, required, report)
+
+
+def _flatten_feature(feature: dict) -> dict:
+    props = dict(feature.get("properties") or {})
+    geom = feature.get("geometry") or {}
+    if geom.get("type") == "Point" and len(geom.get("coordinates") or []) >= 2:
+        props.setdefault("longitude", geom["coordinates"][0])
+        props.setdefault("latitude", geom["coordinates"][1])
+    return props
+
+
+# --------------------------------------------------------------------------- layers
+
+
+def new_report(layer_name: str, path: Path | str, rows_read: int = 0) -> LoadReport:
+    """Return an empty load report for a catalogue layer and the file read."""
+    layer = catalog.layer(layer_name)
+    return LoadReport(layer=layer_name, file=str(path), source=layer.source,
+                      vintage=layer.vintage, licence=layer.licence, rows_read=rows_read)
+
+
+def read_layer(
+    layer: str,
+    path: str | Path | None,
+    aliases: Mapping[str, Sequence[str]],
+    required: Iterable[str],
+    formats: Sequence[str] = (),
+) -> tuple[pd.DataFrame, np.ndarray, LoadReport]:
+    """Read one file of a catalogue layer (default: the catalogue's file) with :func:`read_table`.
+
+    Returns
+    -------
+    The table, the 1-based data row of each of its rows and a new load report for the
+    file (``rows_read`` set).
+    """
+    path = Path(path) if path is not None else catalog.layer(layer).file()
+    report = new_report(layer, path)
+    raw, rows = read_table(path, aliases, required, report, formats)
+    report.rows_read = raw.attrs["rows_read"]
+    return raw, rows, report
+
+
+def layer_paths(layer: str, path: str | Path | Iterable[str | Path] | None) -> list[Path]:
+    """The files to read: ``path`` (one or several), else every file of the catalogue layer."""
+    if path is None:
+        return catalog.layer(layer).files() or [catalog.layer(layer).file()]
+    if isinstance(path, (str, Path)):
+        return [Path(path)]
+    return [Path(p) for p in path]
+
+
+def count_rows(path: str | Path) -> int | None:
+    """Count the data rows of one source file as the loaders read it.
+
+    Parameters
+    ----------
+    path
+        A file of the data folder.
+
+    Returns
+    -------
+    int or None
+        CSV: the data records of :func:`read_records` (with ``headers.csv`` beside
+        the file, as for the IFN exports: every record, read as :func:`read_headerless`
+        reads it); JSON/GeoJSON: the records of :func:`read_json_list`; XLSX: the rows
+        of the first sheet; ``None`` for other files (road graphs...).
+
+    Raises
+    ------
+    DataError
+        Whatever the loaders' reader refuses (too large, empty, header only, one
+        column, invalid JSON...).
+    """
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix in CSV_SUFFIXES:
+        headers = path.parent / catalog.HEADERS_FILE
+        if headers.is_file():
+            report = LoadReport(layer="", file=str(path), source="", vintage="", licence="")
+            read_headerless(path, read_headers(headers), (), report)
+            return report.rows_read
+        return len(read_records(path).rows)
+    if suffix in JSON_SUFFIXES:
+        return len(read_json_list(path))
+    if suffix in EXCEL_SUFFIXES:
+        return int(read_excel(path, {}, ())[0].attrs["rows_read"])
+    return None

@@ -1,0 +1,1 @@
+"""Optimisation: siting (MILP), routing (PyVRP), the plan pipeline, operating modes."""

@@ -1,0 +1,340 @@
+"""Operating modes compared: four ways of deploying the same advisors on a territory.
+
+The four networks studied deploy their advisors differently. For the same territory,
+the same number of advisors and the same weekly hours, :func:`compare_modes` models
+(builders in :mod:`planner.optimize.deployments`, assumptions in
+:class:`planner.optimize.assumptions.ModeAssumptions`)
+
+``fixed`` (La Poste)
+    each advisor receives the public all week at one existing La Poste site of the
+    territory; the sites are chosen by maximal covering
+    (:class:`planner.optimize.siting.MaximalCovering`) of the demand still beyond ``T``
+    minutes of the existing help sites (locked in). No driving.
+``itinerant`` (Emmaüs Connect)
+    advisors tour stops from their bases: :func:`planner.optimize.plan.make_plan` (stops by
+    maximal covering, weekly routes with PyVRP inside the hosts' opening hours).
+    Presence = the permanences held; driving = the tours.
+``shared`` (Croix-Rouge)
+    each advisor is based at an establishment of the network (inside the territory
+    or within its buffer) and spends ``shared_days`` days a week in partner
+    structures (town halls, France Services, partners) within
+    ``shared_reach_minutes`` of the base. Presence = the working days at base and
+    at the partners; driving = the partner days' round trips.
+``embedded`` (Groupe SOS)
+    each advisor is placed permanently in a partner structure (town halls, France
+    Services, partners), chosen by maximal covering. No driving.
+
+Figures (one row per mode, :data:`COLUMNS`)
+-------------------------------------------
+A mode's *presence places* are the sites where its advisors receive the public,
+each with its weekly presence hours ``h_p``; ``d_p`` is the demand within ``T`` of
+place ``p`` (every demand point within ``T``, already covered by an existing site
+or not: anyone within reach may come).
+
+* ``demand_new``: demand brought within ``T`` by the mode, i.e. within ``T`` of a
+  presence place and not of an existing site of the covering networks;
+  ``demand_covered`` = existing coverage + ``demand_new``, ``covered_share`` its
+  share of all demand.
+* ``demand_reached``: demand within ``T`` of at least one presence place.
+* ``presence_hours``: ``Σ h_p`` per week (at most advisors × weekly hours).
+* ``weighted_presence_hours``: ``Σ h_p d_p / Σ d_p``, the weekly presence hours of
+  a place weighted by the demand it serves; 0 when the places serve no demand.
+* ``demand_hours``: ``Σ h_p d_p`` (the same, not normalised: breadth × depth).
+* ``drive_hours``: driving per week.
+* ``demand_per_advisor_hour``: ``demand_reached`` over the advisors' paid hours.
+
+French labels, text and the chart are in :mod:`planner.outputs.text.modes` and
+:mod:`planner.outputs.charts`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from planner import config
+from planner.access.coverage import Coverage, compute_coverage
+from planner.access.demand import DemandModel
+from planner.data.schema import NETWORKS
+from planner.errors import SettingsError
+from planner.optimize.assumptions import ModeAssumptions, setting
+from planner.optimize.deployments import BUILDERS, Context, Deployment
+from planner.optimize.settings import PLAN_SETTINGS, Progress, check_coverage, finite, whole
+from planner.territory import Territory
+from planner.travel.model import TravelModel, model_for
+
+
+@dataclass(frozen=True)
+class Mode:
+    """One operating mode: its key, French label and description, and reference network."""
+
+    key: str
+    label: str
+    network: str
+    description: str
+
+    @property
+    def colour(self) -> str:
+        """Map colour of the reference network (:data:`planner.data.schema.NETWORKS`)."""
+        return NETWORKS[self.network][1]
+
+
+#: The four modes, in display order.
+MODES: dict[str, Mode] = {
+    m.key: m
+    for m in (
+        Mode("fixed", "Fixe", "la_poste", "chaque conseiller reçoit toute la semaine dans un site existant de La Poste"),
+        Mode("itinerant", "Itinérant", "emmaus_connect",
+             "les conseillers tiennent des permanences en tournée depuis leur base"),
+        Mode("shared", "Partagé", "croix_rouge",
+             "chaque conseiller est basé dans un établissement de la Croix-Rouge et passe une "
+             "partie de la semaine dans des structures partenaires proches"),
+        Mode("embedded", "Intégré", "groupe_sos",
+             "chaque conseiller est installé à demeure dans une structure partenaire "
+             "(mairie, France Services, partenaire)"),
+    )
+}
+
+#: Columns of :attr:`Comparison.table`, in order (see the module notes).
+COLUMNS: tuple[str, ...] = (
+    "mode", "label", "network", "advisors", "places", "demand_new", "demand_covered", "covered_share",
+    "demand_reached", "presence_hours", "weighted_presence_hours", "demand_hours", "drive_hours",
+    "advisor_hours", "demand_per_advisor_hour", "note",
+)
+#: Columns of :attr:`Comparison.hosts`: the mode, then the presence place.
+HOST_COLUMNS: tuple[str, ...] = (
+    "mode", "site_id", "name", "network", "insee", "hours", "demand_served", "lon", "lat",
+)
+#: The modes compared, as the user sees the setting.
+MODES_SETTING = "modes comparés"
+
+
+@dataclass
+class Comparison:
+    """The operating modes compared, and what they were compared on.
+
+    Attributes
+    ----------
+    table
+        One row per mode, :data:`COLUMNS` (English names; ``note`` is French text).
+    hosts
+        One row per presence place of each mode, :data:`HOST_COLUMNS` (``hours`` a week,
+        ``demand_served`` within ``T``).
+    territory, coverage, assumptions
+        The inputs: the territory, the coverage by existing sites, the assumptions.
+    advisors, threshold, networks
+        Advisors of every mode, access threshold ``T`` (minutes), covering networks.
+    demand_total, demand_existing
+        All demand, and the demand within ``T`` of an existing site.
+    """
+
+    table: pd.DataFrame
+    hosts: pd.DataFrame
+    territory: Territory
+    coverage: Coverage
+    assumptions: ModeAssumptions
+    advisors: int
+    threshold: float
+    networks: tuple[str, ...]
+    demand_total: float
+    demand_existing: float
+
+    @property
+    def method(self) -> str:
+        """Travel method of the coverage (``road`` or ``crow_fly``)."""
+        return self.coverage.method
+
+    @property
+    def modes(self) -> list[str]:
+        """The keys of the modes compared, in order."""
+        return self.table["mode"].tolist()
+
+    def hosts_of(self, mode: str) -> pd.DataFrame:
+        """The presence places of one mode (:data:`HOST_COLUMNS` less ``mode``)."""
+        rows = self.hosts[self.hosts["mode"] == mode]
+        return rows.drop(columns="mode").reset_index(drop=True)
+
+
+def compare_modes(
+    territory: Territory,
+    advisors: int | None = None,
+    assumptions: ModeAssumptions | None = None,
+    threshold: float | None = None,
+    coverage: Coverage | None = None,
+    progress: Progress | None = None,
+    *,
+    modes: Iterable[str] = tuple(MODES),
+    sites: gpd.GeoDataFrame | None = None,
+    travel: TravelModel | None = None,
+    demand_model: DemandModel | None = None,
+) -> Comparison:
+    """Compare the operating modes for the same territory, advisors and hours.
+
+    Parameters
+    ----------
+    territory
+        The territory (:func:`planner.territory.select`).
+    advisors
+        Number of advisors of every mode (default :data:`planner.config.MODES_ADVISORS`).
+    assumptions
+        The assumptions (default :class:`ModeAssumptions`).
+    threshold
+        Access threshold ``T``, minutes (default :data:`planner.config.DEFAULT_THRESHOLD_MIN`).
+    coverage
+        Coverage by the existing sites, if already computed for this territory with
+        ``assumptions.covering_networks`` and ``threshold``.
+    progress
+        Called with a fraction done and a French message.
+    modes
+        The modes to compute (keys of :data:`MODES`), default all four.
+    sites
+        All sites (canonical table) to use instead of the loaded ones.
+    travel
+        Travel model (default: the territory's).
+    demand_model
+        Demand weights (None: the default, or any model of a given coverage).
+
+    Returns
+    -------
+    Comparison
+
+    Raises
+    ------
+    SettingsError
+        For impossible settings or a coverage computed with others, in French, before
+        any solver runs.
+    """
+    report = progress or (lambda _f, _m: None)
+    advisors = config.MODES_ADVISORS if advisors is None else advisors
+    assumptions = ModeAssumptions() if assumptions is None else assumptions
+    threshold = config.DEFAULT_THRESHOLD_MIN if threshold is None else threshold
+    modes = _check_request(advisors, assumptions, threshold, modes)
+    threshold = float(threshold)
+    if coverage is not None:
+        check_coverage(coverage, territory, threshold, assumptions.covering_networks, demand_model,
+                       networks_setting=setting("covering_networks"))
+    all_sites = territory.sites() if sites is None else territory.select_sites(sites)
+    if "itinerant" in modes:
+        _check_bases(territory, all_sites, assumptions, advisors)
+    travel = travel or model_for(territory)
+    if coverage is None:
+        report(0.02, "Couverture actuelle…")
+        coverage = compute_coverage(territory, assumptions.covering_networks, threshold,
+                                    demand_model=demand_model, sites=sites, travel=travel)
+    report(0.15, "Temps d'accès aux lieux d'accueil possibles…")
+    keep = (
+        all_sites["inside"].to_numpy(dtype=bool)
+        | all_sites["network"].isin(list(assumptions.establishment_networks)).to_numpy()
+    )
+    hosts = all_sites[keep].drop_duplicates("site_id").reset_index(drop=True)
+    points = coverage.points
+    weights = points["demand"].fillna(0).to_numpy(dtype=float)
+    reach = (
+        travel.matrix(points, hosts, max_minutes=threshold).minutes <= threshold
+        if len(hosts)
+        else np.zeros((len(points), 0), dtype=bool)
+    )
+    ctx = Context(territory, coverage, assumptions, threshold, travel, sites, hosts, weights, coverage.within(),
+                  reach, demand_model)
+    rows, places = [], []
+    for i, key in enumerate(modes):
+        report(0.2 + 0.75 * i / len(modes), f"Mode {MODES[key].label.lower()}…")
+        deployment = BUILDERS[key](ctx, advisors)
+        row, hosted = _figures(ctx, key, deployment, advisors)
+        rows.append(row)
+        places += hosted
+    report(1.0, "Comparaison prête")
+    return Comparison(
+        table=pd.DataFrame(rows, columns=list(COLUMNS)),
+        hosts=pd.DataFrame(places, columns=list(HOST_COLUMNS)),
+        territory=territory,
+        coverage=coverage,
+        assumptions=assumptions,
+        advisors=int(advisors),
+        threshold=threshold,
+        networks=tuple(assumptions.covering_networks),
+        demand_total=float(weights.sum()),
+        demand_existing=float(weights[ctx.already].sum()),
+    )
+
+
+def _check_request(advisors: Any, assumptions: Any, threshold: Any, modes: Iterable[str]) -> list[str]:
+    """Refuse impossible advisors, assumptions, threshold or modes; return the modes, once each."""
+    if not whole(advisors) or advisors < 1:
+        raise SettingsError(f"nombre de conseillers invalide : {advisors!r}", setting=PLAN_SETTINGS["advisors"],
+                            hint="au moins 1")
+    if not (finite(threshold) and float(threshold) > 0):
+        raise SettingsError(f"seuil invalide : {threshold!r} min", setting=PLAN_SETTINGS["threshold"],
+                            hint="un nombre de minutes positif")
+    if not isinstance(assumptions, ModeAssumptions):
+        raise SettingsError("hypothèses invalides", setting="hypothèses",
+                            hint="utilisez planner.optimize.assumptions.ModeAssumptions")
+    modes = list(dict.fromkeys(modes))
+    unknown = [m for m in modes if m not in MODES]
+    if unknown or not modes:
+        raise SettingsError(f"mode inconnu : « {unknown[0] if unknown else ''} »", setting=MODES_SETTING,
+                            hint="modes possibles : " + ", ".join(MODES))
+    return modes
+
+
+def _check_bases(territory: Territory, sites: gpd.GeoDataFrame, a: ModeAssumptions, advisors: int) -> None:
+    """Refuse itinerant bases that make_plan would refuse, before any solver runs."""
+    if len(a.itinerant_bases) not in (0, 1, advisors):
+        raise SettingsError(f"{len(a.itinerant_bases)} bases pour {advisors} conseillers",
+                            setting=setting("itinerant_bases"),
+                            hint="donnez une base commune à tous ou une base par conseiller")
+    codes = set(territory.communes["insee"])
+    inside = set(sites.loc[sites["inside"].to_numpy(dtype=bool), "site_id"])
+    for token in a.itinerant_bases:
+        if str(token).strip().upper() not in codes and str(token).strip() not in inside:
+            raise SettingsError(
+                f"base inconnue ou hors du territoire : « {token} »", setting=setting("itinerant_bases"),
+                hint="donnez le code INSEE d'une commune du territoire ou l'identifiant d'un site",
+            )
+
+
+def _figures(ctx: Context, key: str, dep: Deployment, advisors: int) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """The comparison row of one mode and its presence places."""
+    mode = MODES[key]
+    w = ctx.weights
+    cols = np.asarray(dep.columns, dtype=np.int64)
+    h = np.asarray(dep.hours, dtype=float)
+    reach = ctx.reach[:, cols]
+    served = reach.any(axis=1) if cols.size else np.zeros(len(w), dtype=bool)
+    d_p = w @ reach if cols.size else np.zeros(0)
+    advisor_hours = advisors * float(ctx.assumptions.weekly_hours)
+    total = float(w.sum())
+    covered = float(w[served | ctx.already].sum())
+    reached = float(w[served].sum())
+    hosts = []
+    for c, hours, d in zip(cols, h, d_p):
+        site = ctx.hosts.iloc[int(c)]
+        hosts.append({
+            "mode": key, "site_id": site["site_id"], "name": site["name"], "network": site["network"],
+            "insee": site["insee"], "hours": round(float(hours), 2), "demand_served": round(float(d), 1),
+            "lon": float(site.geometry.x), "lat": float(site.geometry.y),
+        })  # fmt: skip
+    row = {
+        "mode": key,
+        "label": mode.label,
+        "network": mode.network,
+        "advisors": int(advisors),
+        "places": int(cols.size),
+        "demand_new": float(w[served & ~ctx.already].sum()),
+        "demand_covered": covered,
+        "covered_share": covered / total if total else 0.0,
+        "demand_reached": reached,
+        "presence_hours": float(h.sum()),
+        "weighted_presence_hours": float(h @ d_p / d_p.sum()) if cols.size and d_p.sum() > 0 else 0.0,
+        "demand_hours": float(h @ d_p) if cols.size else 0.0,
+        "drive_hours": float(dep.drive_hours),
+        "advisor_hours": advisor_hours,
+        "demand_per_advisor_hour": reached / advisor_hours,
+        "note": " ; ".join(dep.notes),
+    }
+    return row, hosts

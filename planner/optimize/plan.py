@@ -1,0 +1,354 @@
+"""Itinerant-advisor plans: where to stop (maximal covering), weekly routes (PyVRP),
+and the tables every export is written from.
+
+The pipeline for a territory: coverage by the existing sites of the selected networks
+(:mod:`planner.access.coverage`) → candidate hosts (town halls, France Services, partner
+structures, network sites inside the territory) → ``k`` stops chosen by maximal
+covering of the demand still beyond ``T`` minutes, the existing sites locked in
+(:mod:`planner.optimize.siting`) → weekly tours of the advisors from their bases, each stop
+inside its host's opening hours (:mod:`planner.optimize.routing`) → :class:`PlanResult`
+(JSON summary and :class:`planner.optimize.tables.PlanTables`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from scipy import sparse
+
+from planner import config
+from planner.access.coverage import Coverage, compute_coverage
+from planner.data import hours
+from planner.errors import SettingsError
+from planner.geo import CRS_WGS84
+from planner.optimize.routing import plan_routes
+from planner.optimize.routing_input import Advisor, Stop
+from planner.optimize.routing_result import RoutePlan
+from planner.optimize.settings import PLAN_SETTINGS, PlanSettings, Progress, check_coverage
+from planner.optimize.siting import MaximalCovering
+from planner.optimize.tables import PlanTables
+from planner.territory import Territory
+from planner.travel.model import TravelModel, model_for
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class PlanResult:
+    """A plan and what it achieves.
+
+    Attributes
+    ----------
+    settings, territory, coverage
+        The inputs and the coverage by existing sites the plan builds on.
+    stops
+        The chosen stops (canonical site rows) with the ``demand_added`` each would cover.
+    places
+        Bases then stops: the rows of the travel matrices.
+    routes
+        The :class:`planner.optimize.routing.RoutePlan`.
+    siting
+        The maximal-covering report (None when stops were hand-picked).
+    covered_demand, total_demand
+        Demand within ``T`` of an existing site or of a visited stop, and all demand.
+    """
+
+    settings: PlanSettings
+    territory: Territory
+    coverage: Coverage
+    stops: gpd.GeoDataFrame
+    places: gpd.GeoDataFrame
+    routes: RoutePlan
+    siting: dict[str, Any] | None
+    covered_demand: float
+    total_demand: float
+    route_lines: dict[tuple[int, int, str], shapely.Geometry | None] = field(default_factory=dict)
+
+    @property
+    def covered_share(self) -> float:
+        """Covered demand over total demand."""
+        return self.covered_demand / self.total_demand if self.total_demand else 0.0
+
+    @property
+    def visits(self) -> pd.DataFrame:
+        """One row per visit: the ``visits`` table of :meth:`tables` (advisor, day, stop, times)."""
+        return self.tables().visits
+
+    def summary(self) -> dict[str, Any]:
+        """The ``planner plan --json`` object."""
+        stops = self.stops.set_index("site_id")
+        advisors = []
+        flat = []
+        for a in self.routes.advisors:
+            days = []
+            for d in a.days:
+                visits = []
+                for v in d.visits:
+                    item = {"site_id": v.key, "name": v.name, "insee": stops.at[v.key, "insee"],
+                            "advisor": a.advisor + 1, "week": v.week, "day": v.day, "arrival": v.arrival,
+                            "start": v.start, "end": v.end, "drive_minutes": v.drive_minutes, "km": v.km}
+                    visits.append(item)
+                    flat.append({k: item[k] for k in ("site_id", "name", "insee", "advisor", "week", "day", "arrival")})
+                days.append({"week": d.week, "day": d.day, "departure": d.departure, "back": d.back,
+                             "visits": visits, "drive_minutes": round(d.drive_minutes, 1), "km": round(d.km, 1)})
+            advisors.append({"advisor": a.advisor + 1, "name": a.name, "base": a.base_name, "days": days,
+                             "drive_minutes": round(a.drive_minutes, 1), "km": round(a.km, 1)})
+        solver = self.routes.solver
+        return {
+            "territory": self.territory.spec,
+            "method": self.coverage.method,
+            "threshold_min": self.settings.threshold,
+            "weeks": self.routes.weeks,
+            "stops": flat,
+            "advisors": advisors,
+            "covered_demand": round(self.covered_demand, 1),
+            "covered_demand_share": round(self.covered_share, 4),
+            "demand_existing": round(float(self.coverage.points["demand"].fillna(0)[self.coverage.within()].sum()), 1),
+            "drive_hours": round(self.routes.drive_minutes / 60, 2),
+            "presence_hours": round(self.routes.presence_minutes / 60, 2),
+            "unvisited": [
+                {"site_id": u.key, "name": u.name, "insee": stops.at[u.key, "insee"], "week": u.week, "reason": u.reason}
+                for u in self.routes.unvisited
+            ],
+            "solver": {"status": solver.status, "status_text": solver.status_text, "objective": solver.objective,
+                       "runtime_s": round(solver.runtime_s, 2), "seed": solver.seed,
+                       "stopped_by": solver.stopped_by, "reproducible": solver.reproducible},
+            "siting": self.siting,
+        }
+
+    def tables(self, week_start: dt.date | None = None) -> PlanTables:
+        """Return the plan as :class:`planner.optimize.tables.PlanTables` for every export."""
+        stops = self.stops.set_index("site_id")
+        communes = self.territory.communes.set_index("insee")["name"]
+        rows, days = [], []
+        for a in self.routes.advisors:
+            base = self.places.iloc[a.base]
+            for d in a.days:
+                for order, v in enumerate(d.visits, start=1):
+                    s = stops.loc[v.key]
+                    rows.append({
+                        "advisor": a.advisor + 1, "advisor_name": a.name, "base": a.base_name, "week": v.week,
+                        "day": v.day, "order": order, "site_id": v.key, "name": v.name,
+                        "address": s["address"], "postcode": s["postcode"], "insee": s["insee"],
+                        "commune": communes.get(s["insee"], ""), "lon": s.geometry.x, "lat": s.geometry.y,
+                        "arrival": v.arrival, "start": v.start, "end": v.end,
+                        "drive_minutes": v.drive_minutes, "km": v.km, "demand": v.demand,
+                    })
+                days.append({
+                    "advisor": a.advisor + 1, "advisor_name": a.name, "week": d.week, "day": d.day,
+                    "base": a.base_name, "base_lon": base.geometry.x, "base_lat": base.geometry.y,
+                    "depart": d.departure, "return": d.back, "drive_minutes": d.drive_minutes, "km": d.km,
+                    "route": self.route_lines.get((a.advisor, d.week, d.day)),
+                })
+        sources = sorted({f"{s} ({v})" for s, v in zip(self.stops["source"], self.stops["vintage"])})
+        if self.coverage.method == "road":
+            sources.append(config.OSM_ATTRIBUTION)
+        meta: dict[str, Any] = {
+            "territory": self.territory.label,
+            "generated": dt.date.today().isoformat(),
+            "sources": sources,
+            "unvisited": [{"name": u.name, "insee": stops.at[u.key, "insee"], "reason": u.reason}
+                          for u in self.routes.unvisited],
+        }
+        if week_start is not None:
+            meta["week_start"] = week_start
+        visit_cols = ["advisor", "advisor_name", "base", "week", "day", "order", "site_id", "name", "address",
+                      "postcode", "insee", "commune", "lon", "lat", "arrival", "start", "end", "drive_minutes",
+                      "km", "demand"]
+        return PlanTables(pd.DataFrame(rows, columns=visit_cols), pd.DataFrame(days), meta)
+
+
+def resolve_bases(territory: Territory, sites: gpd.GeoDataFrame, tokens: Iterable[str]) -> gpd.GeoDataFrame:
+    """Return the advisors' bases: an INSEE code (its town hall) or a ``site_id`` of the territory."""
+    communes = territory.communes.set_index("insee")
+    rows = []
+    for token in tokens:
+        token = str(token).strip()
+        if token.upper() in communes.index:
+            c = communes.loc[token.upper()]
+            rows.append({"site_id": f"mairie:{token.upper()}", "name": f"Mairie de {c['name']}",
+                         "insee": token.upper(), "geometry": c["town_hall"]})
+        elif token in set(sites["site_id"]):
+            s = sites[sites["site_id"] == token].iloc[0]
+            if s["insee"] not in communes.index:
+                raise SettingsError(f"la base « {token} » est hors du territoire", setting=PLAN_SETTINGS["bases"],
+                                    hint="choisissez une commune ou un site du territoire")
+            rows.append({"site_id": token, "name": s["name"], "insee": s["insee"], "geometry": s.geometry})
+        else:
+            raise SettingsError(
+                f"base inconnue ou hors du territoire : « {token} »",
+                setting=PLAN_SETTINGS["bases"], hint="donnez le code INSEE d'une commune du territoire ou l'identifiant d'un site",
+            )
+    return gpd.GeoDataFrame(rows, geometry="geometry", crs=CRS_WGS84)
+
+
+def make_plan(
+    territory: Territory,
+    settings: PlanSettings | None = None,
+    *,
+    coverage: Coverage | None = None,
+    sites: gpd.GeoDataFrame | None = None,
+    travel: TravelModel | None = None,
+    progress: Progress | None = None,
+) -> PlanResult:
+    """Choose stops and plan the advisors' weeks for a territory.
+
+    Parameters
+    ----------
+    territory
+        The territory.
+    settings
+        Advisors, bases, days, stops, permanence, threshold... (:class:`PlanSettings`).
+    coverage
+        Coverage by existing sites, if already computed for this territory with the same
+        networks, threshold (and demand model, when the settings name one).
+    sites
+        All sites (canonical table) to use instead of the loaded ones (e.g. with user sites).
+    travel
+        The travel model (default: the territory's).
+    progress
+        Called with a fraction done and a French message, for progress bars.
+
+    Returns
+    -------
+    PlanResult
+
+    Raises
+    ------
+    SettingsError
+        For bases or stops outside the territory, or a coverage computed with other
+        settings, in French, before any solver runs (the settings check themselves).
+    """
+    settings = settings or PlanSettings()
+    report = progress or (lambda _f, _m: None)
+    if coverage is not None:
+        check_coverage(coverage, territory, settings.threshold, settings.networks, settings.demand_model)
+    all_sites = territory.sites() if sites is None else territory.select_sites(sites)
+    inside = all_sites[all_sites["inside"]]
+    bases = resolve_bases(territory, inside, settings.bases or (_main_commune(territory),))
+    travel = travel or model_for(territory)
+    candidates = _candidates(travel, bases, inside, settings)
+    report(0.05, "Couverture actuelle…")
+    if coverage is None:
+        coverage = compute_coverage(territory, settings.networks, settings.threshold,
+                                    demand_model=settings.demand_model, sites=sites, travel=travel)
+    points = coverage.points
+    weights = points["demand"].fillna(0).to_numpy()
+    already = coverage.within()
+    report(0.2, "Temps d'accès aux lieux candidats…")
+    reach = travel.matrix(points, candidates, max_minutes=settings.threshold).minutes <= settings.threshold
+    siting_report = None
+    if settings.chosen_stops:
+        chosen = np.arange(len(candidates))
+    else:
+        report(0.35, "Choix des arrêts (couverture maximale)…")
+        cover = sparse.hstack([sparse.csc_matrix(reach), sparse.csc_matrix(already[:, None])]).tocsc()
+        k = min(settings.stops, len(candidates))
+        model = MaximalCovering.from_coverage(cover, weights, k, candidates=np.arange(len(candidates)),
+                                              locked=[len(candidates)]).solve(config.SITING_TIME_LIMIT_S)
+        chosen = np.asarray(model.selected)
+        siting_report = model.report()
+    stops = candidates.iloc[chosen].copy()
+    added = reach[:, chosen] & ~already[:, None]
+    stops["demand_added"] = weights @ added
+
+    report(0.5, "Temps de trajet entre bases et arrêts…")
+    places = pd.concat([bases, stops[["site_id", "name", "insee", "geometry"]]], ignore_index=True)
+    places = gpd.GeoDataFrame(places, geometry="geometry", crs=CRS_WGS84)
+    between = travel.matrix(places, places)
+    n_bases = len(bases)
+    advisors = [
+        Advisor(base=i % n_bases if n_bases > 1 else 0, days=settings.days, window=settings.window,
+                max_drive_minutes=settings.max_drive_minutes, name=f"Conseiller {i + 1}",
+                base_name=str(bases.iloc[i % n_bases]["name"]))
+        for i in range(settings.advisors)
+    ]
+    route_stops = [
+        Stop(index=n_bases + j, name=str(s["name"]), key=str(s["site_id"]), minutes=settings.stop_minutes,
+             frequency=settings.frequency, hours=s["opening_hours"] if isinstance(s["opening_hours"], dict) else None,
+             demand=float(s["demand_added"]))
+        for j, (_, s) in enumerate(stops.iterrows())
+    ]
+    report(0.6, "Optimisation des tournées…")
+    routes = plan_routes(advisors, route_stops, between.minutes * 60.0, between.km * 1000.0,
+                         time_limit=settings.time_limit, seed=settings.seed)
+    visited = sorted({v.stop for v in routes.visits})
+    covered = already | added[:, visited].any(axis=1) if visited else already
+    result = PlanResult(settings, territory, coverage, stops, places, routes, siting_report,
+                        float(weights[covered].sum()), float(weights.sum()))
+    report(0.9, "Tracé des itinéraires…")
+    result.route_lines = _route_lines(travel, places, routes)
+    report(1.0, "Plan prêt")
+    return result
+
+
+def _candidates(
+    travel: TravelModel, bases: gpd.GeoDataFrame, inside: gpd.GeoDataFrame, settings: PlanSettings
+) -> gpd.GeoDataFrame:
+    """The stops chosen by hand, or the candidate hosts that can hold a permanence in a day."""
+    if settings.chosen_stops:
+        unknown = sorted(set(settings.chosen_stops) - set(inside["site_id"]))
+        if unknown:
+            raise SettingsError(f"arrêt inconnu ou hors du territoire : « {unknown[0]} »",
+                                setting=PLAN_SETTINGS["chosen_stops"])
+        return inside[inside["site_id"].isin(settings.chosen_stops)].drop_duplicates("site_id")
+    candidates = inside[inside["network"].isin(settings.candidate_networks)].drop_duplicates("site_id")
+    candidates = candidates[_fits_in_a_day(travel, bases, candidates, settings)]
+    if candidates.empty:
+        raise SettingsError(
+            "aucun lieu candidat ne peut accueillir une permanence dans la journée depuis les bases",
+            setting=PLAN_SETTINGS["stops"],
+            hint="allongez la plage horaire, raccourcissez les permanences ou rapprochez les bases",
+        )
+    return candidates
+
+
+def _fits_in_a_day(
+    travel: TravelModel, bases: gpd.GeoDataFrame, candidates: gpd.GeoDataFrame, settings: PlanSettings
+) -> np.ndarray:
+    """Whether each candidate can host one permanence on some working day from some base.
+
+    A round trip from the nearest base must leave room for the permanence inside both the
+    advisor's window and one of the host's opening intervals that day (hours unknown: the
+    window). Candidates that fail are not offered to the siting model, so the stops it
+    chooses can be held.
+    """
+    out_min = travel.matrix(bases, candidates).minutes.min(axis=0)
+    back_min = travel.matrix(candidates, bases).minutes.min(axis=1)
+    start, end = (hours.minutes(t) for t in settings.window)
+    fits = np.zeros(len(candidates), dtype=bool)
+    for i, opening in enumerate(candidates["opening_hours"]):
+        if not (np.isfinite(out_min[i]) and np.isfinite(back_min[i])):
+            continue
+        earliest, latest = start + out_min[i], end - back_min[i]
+        for day in settings.days:
+            spans = opening.get(day, []) if isinstance(opening, dict) else [(settings.window[0], settings.window[1])]
+            if any(min(latest, hours.minutes(c)) - max(earliest, hours.minutes(o)) >= settings.stop_minutes
+                   for o, c in spans):
+                fits[i] = True
+                break
+    return fits
+
+
+def _main_commune(territory: Territory) -> str:
+    """Default base: the most populous commune of the territory."""
+    return str(territory.communes.sort_values("population", ascending=False)["insee"].iloc[0])
+
+
+def _route_lines(travel: TravelModel, places: gpd.GeoDataFrame, routes: RoutePlan) -> dict:
+    """Lines of each advisor-day along the roads (None with the crow-fly method)."""
+    lines = {}
+    for a in routes.advisors:
+        for d in a.days:
+            if d.visits:
+                sequence = [a.base, *[v.location for v in d.visits], a.base]
+                lines[(a.advisor, d.week, d.day)] = travel.path_line(places.geometry.iloc[sequence])
+    return lines

@@ -1,0 +1,1 @@
+"""Outputs: exports for coordinators, route sheets, the territory sheet, folium maps."""

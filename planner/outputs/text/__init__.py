@@ -1,0 +1,1 @@
+"""Console and display text of each stage, in French (one module per stage)."""

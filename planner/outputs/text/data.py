@@ -1,0 +1,69 @@
+"""French text of the data stage: ``planner data fetch`` and ``planner data status``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from planner import fr
+from planner.data.fetch import SKIPPED
+
+_STATUS_HEADERS = ("Couche", "Fichier(s)", "Lignes", "Millésime", "Source", "Licence")
+#: Columns of the status table aligned to the right (numbers).
+_RIGHT = frozenset({2})
+
+
+def render_fetch(report: dict[str, Any]) -> str:
+    """Return the console text of a fetch report (:func:`planner.data.fetch.fetch_report`)."""
+    lines = [f"Dossier de données : {report['data_dir']}"]
+    if not report["layers"]:
+        lines.append("Aucune couche à télécharger.")
+    for r in report["layers"]:
+        if r["status"] == SKIPPED:
+            lines.append(f"- {r['layer']} : {SKIPPED} — {r['message']}")
+            continue
+        lines.append(
+            f"- {r['layer']} : {r['status']} → {r['file']} "
+            f"({fr.size(r['size'])}, sha256 {r['sha256'][:12]}…)"
+        )
+    if any(r["status"] != SKIPPED for r in report["layers"]):
+        lines.append(
+            f"Journal des téléchargements : {Path(report['data_dir']) / report['manifest']}"
+        )
+    return "\n".join(lines)
+
+
+def _status_row(name: str, s: dict[str, Any]) -> tuple[str, ...]:
+    files = s["files"]
+    if not files:
+        shown = f"absent ({s['pattern']})"
+    elif len(files) == 1:
+        shown = files[0]
+    else:
+        shown = f"{len(files)} fichiers ({s['pattern']})"
+    vintage = s["vintage"]
+    if s["fetched"]:
+        vintage = f"téléchargé le {str(s['fetched'].get('date', ''))[:10]}"
+    rows = fr.integer(s["rows"], missing="—") if files else "—"
+    if s["unreadable"]:
+        rows += f" ({fr.plural(len(s['unreadable']), 'illisible')})"
+    return (name, shown, rows, vintage, s["source"], s["licence"])
+
+
+def render_status(report: dict[str, Any]) -> str:
+    """Return the console table of a status report (:func:`planner.data.status.status_report`)."""
+    table = [_status_row(name, s) for name, s in report["layers"].items()]
+    widths = [max(len(h), *(len(r[i]) for r in table)) for i, h in enumerate(_STATUS_HEADERS)]
+
+    def fmt(row: tuple[str, ...]) -> str:
+        cells = [c.rjust(w) if i in _RIGHT else c.ljust(w)
+                 for i, (c, w) in enumerate(zip(row, widths))]
+        return "  ".join(cells).rstrip()
+
+    lines = [f"Dossier de données : {report['data_dir']}", fmt(_STATUS_HEADERS),
+             fmt(tuple("-" * w for w in widths)), *(fmt(r) for r in table)]
+    absent = report["absent"]
+    present = fr.plural(report["found"], "couche présente", "couches présentes")
+    lines.append(f"{present} sur {fr.integer(len(report['layers']))}"
+                 + (f" ; absentes : {', '.join(absent)}" if absent else ""))
+    return "\n".join(lines)

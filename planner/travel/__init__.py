@@ -1,0 +1,1 @@
+"""Travel times: road graphs, the compact graph, matrices, nearest sites, crow-fly fallback."""

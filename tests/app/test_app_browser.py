@@ -1,0 +1,304 @@
+"""The app in a real browser: ``streamlit run app.py`` on 127.0.0.1, headless Debian chromium
+driven by Playwright.
+
+Checks that the Leaflet map (the streamlit-folium iframe) and its layers render, that a
+plan runs on the Itinérance page and that its GPX downloads and reads back. With
+``--screenshots DIR`` (``make screenshots``) a screenshot of each page is saved there.
+
+The machine may be offline: the folium scripts the map loads from CDNs are answered
+locally (Leaflet itself from the ``django-js-lib-leaflet`` package, others empty, map
+tiles as a plain grey tile). Timings are printed, never asserted.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import struct
+import subprocess
+import sys
+import time
+import urllib.request
+import zlib
+from pathlib import Path
+
+import pytest
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.xdist_group("browser")]
+
+ROOT = Path(__file__).resolve().parents[2]
+CHROMIUM = Path("/usr/bin/chromium")
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+        "--disable-sync", "--no-first-run"]
+MAP_IFRAME = "iframe[title='streamlit_folium.st_folium']"
+
+
+def _grey_tile(size: int = 256, grey: int = 0xEE) -> bytes:
+    """A plain light-grey PNG map tile (answered for every tile request)."""
+    raw = b"".join(b"\x00" + bytes([grey] * 3 * size) for _ in range(size))
+
+    def chunk(tag: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + tag + data + struct.pack(">I", zlib.crc32(tag + data) & 0xFFFFFFFF)
+
+    header = struct.pack(">IIBBBBB", size, size, 8, 2, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b"")
+
+
+TILE = _grey_tile()
+
+
+def _requirements() -> None:
+    """Skip (or fail under CI=true) when the browser or Playwright is missing."""
+    problems = []
+    if not CHROMIUM.exists():
+        problems.append(f"{CHROMIUM} absent (apt-get install chromium)")
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        problems.append("paquet playwright absent (pip install -e '.[dev]')")
+    try:
+        import js_lib_leaflet  # noqa: F401
+    except ImportError:
+        problems.append("paquet django-js-lib-leaflet absent (pip install -e '.[dev]')")
+    if problems:
+        message = "test navigateur impossible : " + " ; ".join(problems)
+        if os.environ.get("CI") == "true":
+            pytest.fail(message)
+        pytest.skip(message)
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server(real_data, tmp_path_factory):
+    """``streamlit run app.py`` on a free port of 127.0.0.1; yields its URL."""
+    _requirements()
+    port = _free_port()
+    log = tmp_path_factory.mktemp("streamlit") / "server.log"
+    env = dict(os.environ, PLANNER_DATA_DIR=str(real_data))
+    command = [
+        sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
+        "--server.address", "127.0.0.1", "--server.port", str(port), "--browser.gatherUsageStats", "false",
+        "--server.fileWatcherType", "none", "--client.toolbarMode", "viewer",
+    ]
+    with open(log, "w") as out:
+        process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            try:
+                urllib.request.urlopen(f"{url}/_stcore/health", timeout=2).read()
+                break
+            except OSError:
+                if process.poll() is not None or time.monotonic() > deadline:
+                    pytest.fail(f"le serveur Streamlit n'a pas démarré :\n{log.read_text()[-3000:]}")
+                time.sleep(0.5)
+        yield url
+    finally:
+        process.terminate()
+        try:
+            process.wait(15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+@pytest.fixture(scope="module")
+def browser(server):
+    """Headless Debian chromium (module-wide)."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=ARGS)
+        yield chromium
+        chromium.close()
+
+
+def _offline_routes(server: str):
+    """Answer the map's CDN requests locally, so the test runs without internet."""
+    import js_lib_leaflet
+
+    leaflet = Path(js_lib_leaflet.__file__).parent / "static" / "js_lib_leaflet"
+
+    def route(request_route) -> None:
+        url = request_route.request.url
+        if url.startswith(server):
+            return request_route.continue_()
+        name = url.split("?")[0].rsplit("/", 1)[-1]
+        if name in ("leaflet.js", "leaflet.css"):
+            kind = "application/javascript" if name.endswith(".js") else "text/css"
+            return request_route.fulfill(path=str(leaflet / name), content_type=kind)
+        if name.endswith(".png"):
+            return request_route.fulfill(body=TILE, content_type="image/png")
+        if name.endswith(".js"):
+            return request_route.fulfill(body="", content_type="application/javascript")
+        if name.endswith(".css"):
+            return request_route.fulfill(body="", content_type="text/css")
+        return request_route.fulfill(status=404, body="")
+
+    return route
+
+
+@pytest.fixture
+def page(browser, server):
+    """A fresh French browser tab (a new Streamlit session) with offline map resources."""
+    context = browser.new_context(locale="fr-FR", viewport={"width": 1440, "height": 1000}, accept_downloads=True)
+    tab = context.new_page()
+    tab.set_default_timeout(120_000)
+    tab.route("**/*", _offline_routes(server))
+    errors: list[str] = []
+    tab.on("pageerror", lambda exc: errors.append(str(exc)))
+    tab.errors = errors
+    yield tab
+    context.close()
+
+
+def _map_frame(page, timeout_s: float = 240):
+    """The Leaflet frame of the streamlit-folium map, once its layer control is drawn.
+
+    Streamlit may remount the component's iframe while the script reruns, so the frames
+    are polled rather than one element awaited.
+    """
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        for frame in page.frames:
+            if "streamlit_folium" not in frame.url or frame.is_detached():
+                continue
+            try:
+                if frame.query_selector(".leaflet-control-layers-overlays label"):
+                    return frame
+            except Exception:
+                continue
+        page.wait_for_timeout(250)
+    raise AssertionError("la carte Leaflet ne s'est pas affichée")
+
+
+def _settle(page) -> None:
+    """Wait until Streamlit has finished running the script."""
+    page.wait_for_function(
+        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=240_000
+    )
+    page.wait_for_timeout(800)
+
+
+def _shot(page, screenshots: Path | None, name: str) -> None:
+    if screenshots is not None:
+        page.wait_for_timeout(1500)
+        page.screenshot(path=str(screenshots / f"{name}.png"))
+
+
+def test_couverture_map_and_layers_render(page, server, screenshots) -> None:
+    started = time.perf_counter()
+    page.goto(server)
+    frame = _map_frame(page)
+    first = time.perf_counter() - started
+    overlays = frame.eval_on_selector_all(".leaflet-control-layers-overlays label", "ls => ls.map(l => l.textContent.trim())")
+    assert overlays[0] == "Temps d'accès à l'aide la plus proche"
+    assert "● Zones mal desservies" in overlays
+    names = [o.split(" (")[0] for o in overlays[2:]]
+    assert names == ["● La Poste", "● France Services", "● Conseillers numériques", "● Croix-Rouge française"]
+    attribution = frame.text_content(".leaflet-control-attribution")
+    assert "© les contributeurs d'OpenStreetMap" in attribution and "La Poste (2020)" in attribution
+    assert "ANCT (2024-08)" in attribution
+    legend = frame.text_content(".planner-legend")
+    assert legend.startswith("Temps d'accès à l'aide la plus proche") and "60\u00a0min et plus" in legend
+    # vector layers are drawn on a canvas covering the map
+    size = frame.eval_on_selector("canvas.leaflet-zoom-animated", "c => [c.width, c.height]")
+    assert size[0] > 500 and size[1] > 500
+    assert not page.errors, page.errors
+    _settle(page)
+    _shot(page, screenshots, "1_couverture")
+    # un-ticking a layer is done by Leaflet alone: no rerun of the script
+    frame.click(".leaflet-control-layers-overlays label:nth-child(3) input")
+    page.wait_for_timeout(500)
+    assert not page.query_selector('[data-testid="stStatusWidget"]')
+    # isochrones on demand: a new layer on the map
+    page.get_by_text("Isochrones 30\u00a0min").click()
+    deadline = time.monotonic() + 240
+    labels: list[str] = []
+    while time.monotonic() < deadline:
+        try:
+            labels = _map_frame(page).eval_on_selector_all(
+                ".leaflet-control-layers-overlays label", "ls => ls.map(l => l.textContent.trim())")
+        except Exception:  # the map iframe remounts while the script reruns
+            labels = []
+        if "● Accessible en 30\u00a0min" in labels:
+            break
+        page.wait_for_timeout(500)
+    else:
+        raise AssertionError(f"couche d'isochrones absente : {labels}")
+
+    # a second session, caches warm: what a user opening the app meets
+    context = page.context.browser.new_context(locale="fr-FR", viewport={"width": 1440, "height": 1000})
+    other = context.new_page()
+    other.route("**/*", _offline_routes(server))
+    started = time.perf_counter()
+    other.goto(server)
+    other.wait_for_selector('[data-testid="stMetric"]', timeout=120_000)
+    metrics = time.perf_counter() - started
+    _map_frame(other)
+    warm = time.perf_counter() - started
+    context.close()
+    print(f"\nCouverture (Corse), navigateur : carte affichée en {first:.1f} s au premier lancement, "
+          f"{warm:.1f} s à chaud (indicateurs en {metrics:.1f} s)")
+
+
+@pytest.mark.parametrize(
+    ("path", "name", "marker"),
+    [
+        ("zones", "2_zones", "Zones mal desservies"),
+        ("fiche", "5_fiche_territoire", "Fiche territoire"),
+        ("donnees", "6_donnees", "Données"),
+        ("modes", "4_modes", "Modes d'intervention"),
+    ],
+)
+def test_each_page_renders(page, server, screenshots, path: str, name: str, marker: str) -> None:
+    page.goto(f"{server}/{path}")
+    page.wait_for_selector(f"h1:has-text(\"{marker}\")", timeout=180_000)
+    if path in ("zones", "fiche"):
+        frame = _map_frame(page)
+        assert frame.query_selector(".leaflet-container")
+    _settle(page)
+    if path == "modes":
+        page.get_by_role("button", name="Comparer les modes").click()
+        page.wait_for_selector('[data-testid="stVegaLiteChart"]', timeout=300_000)
+        _settle(page)
+        page.locator('[data-testid="stVegaLiteChart"]').scroll_into_view_if_needed()
+    assert not page.query_selector('[data-testid="stException"]')
+    assert "erreur inattendue" not in page.text_content("body")
+    assert not page.errors, page.errors
+    _shot(page, screenshots, name)
+
+
+def test_itinerance_runs_a_plan_and_downloads_the_gpx(page, server, screenshots, tmp_path) -> None:
+    import gpxpy
+
+    page.goto(f"{server}/itinerance")
+    page.wait_for_selector('h1:has-text("Itinérance")', timeout=180_000)
+    _settle(page)
+    started = time.perf_counter()
+    page.get_by_role("button", name="Calculer le plan").click()
+    page.wait_for_selector('h3:has-text("Planning")', timeout=300_000)
+    _settle(page)
+    print(f"\nItinérance (Corse, 2 conseillers, 12 arrêts) : plan affiché en {time.perf_counter() - started:.1f} s")
+    frame = _map_frame(page)
+    page.locator(MAP_IFRAME).first.scroll_into_view_if_needed()
+    _shot(page, screenshots, "3_itinerance")
+    markers = frame.eval_on_selector_all(".planner-stop", "ms => ms.map(m => m.textContent.trim())")
+    stops = [m for m in markers if m != "B"]
+    assert stops and all(m.isdigit() for m in stops) and "B" in markers
+    with page.expect_download() as info:
+        page.get_by_role("button", name="GPS (GPX)").click()
+    path = tmp_path / info.value.suggested_filename
+    info.value.save_as(path)
+    assert path.name == "tournees.gpx"
+    gpx = gpxpy.parse(path.read_text("utf-8"))
+    points = [p for track in gpx.tracks for segment in track.segments for p in segment.points]
+    assert gpx.tracks and len(points) >= 2
+    assert all(41.3 < p.latitude < 43.1 and 8.5 < p.longitude < 9.6 for p in points)  # Corsica
+    assert len(gpx.waypoints) == len(stops)  # one waypoint per numbered stop of the map
+    assert not page.errors, page.errors

@@ -1,0 +1,128 @@
+"""``planner data status`` (planner.data.status): rows counted by the loaders' own reader."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from planner import fr
+from planner.cli import app
+from planner.data import catalog, fetch, status
+from planner.data.sites import load_layer
+from planner.outputs.text.data import render_status
+
+LAPOSTE = "laposte/laposte_poincont2_2020.csv"
+
+
+def _sha(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+SNAPSHOT_ROWS = {
+    "la_poste": 17_716,
+    "france_services": 2_845,
+    "conseiller_numerique": 4_930,
+    "conseiller_numerique_structures": 1_450,
+    "mediation_numerique": 188 + 646,
+    "croix_rouge": 1_921,
+    "croix_rouge_aide_alimentaire": 829,
+    "partners": 76 + 68,
+    "ifn_iris": 260 + 262 + 147 + 254 + 156,  # header-less files (headers.csv beside them)
+    "ifn_scores": 48_914,
+    "filosofi": 34_932 + 1_244 + 98,
+    "densite": 34_955,
+    "comparateur": 36_208,
+    "aav": 34_945,
+    "roads": None,  # road graphs are not tables
+}
+
+
+def test_status_counts_the_rows_of_every_snapshot_layer(real_data: Path) -> None:
+    statuses = {s.layer: s for s in status.status(real_data)}
+    assert list(statuses) == list(catalog.layers())
+    assert {name: s.rows for name, s in statuses.items()} == SNAPSHOT_ROWS
+    assert all(s.found and not s.unreadable for s in statuses.values())
+    assert statuses["la_poste"].files == [LAPOSTE]
+    assert "indicators/ifn_2020/iris/headers.csv" not in statuses["ifn_iris"].files
+    assert len(statuses["ifn_iris"].files) == 5
+    assert statuses["france_services"].vintage == "2024-08"
+    assert statuses["roads"].licence == "ODbL"
+
+
+def test_status_of_an_empty_folder_says_absent(data: Path) -> None:
+    report = status.status_report(data)
+    assert report["found"] == 0
+    assert report["absent"] == list(catalog.layers())
+    assert all(s["rows"] is None and s["files"] == [] for s in report["layers"].values())
+    text = render_status(report)
+    assert text.splitlines()[1].split() == [
+        "Couche",
+        "Fichier(s)",
+        "Lignes",
+        "Millésime",
+        "Source",
+        "Licence",
+    ]
+    assert "absent (laposte/*.csv)" in text
+    assert "0 couche présente sur 15" in text
+
+
+def test_status_shows_a_fetched_layer_with_its_download_date(
+    snapshot_server: str, data: Path
+) -> None:
+    fetch.fetch(
+        ["la_poste"],
+        root=data,
+        urls={"la_poste": f"{snapshot_server}/{LAPOSTE}"},
+        progressbar=False,
+    )
+    report = status.status_report(data)
+    la_poste = report["layers"]["la_poste"]
+    assert la_poste["rows"] == 17_716
+    assert la_poste["files"] == ["laposte/laposte_poincont2_latest.csv"]
+    assert la_poste["fetched"]["sha256"] == _sha(data / "laposte" / "laposte_poincont2_latest.csv")
+    assert report["layers"]["france_services"]["fetched"] is None
+    date = la_poste["fetched"]["date"][:10]
+    assert f"téléchargé le {date}" in render_status(report)
+    assert fr.integer(17_716) in render_status(report)
+
+
+def test_cli_status_json_is_one_object(real_data: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PLANNER_DATA_DIR", str(real_data))
+    result = CliRunner().invoke(app, ["data", "status", "--json"])
+    assert result.exit_code == 0, result.output
+    payload = json.loads(result.stdout)
+    assert payload["data_dir"] == str(real_data)
+    assert payload["layers"]["la_poste"]["rows"] == 17_716
+    assert payload["layers"]["comparateur"]["rows"] == 36_208
+
+
+def test_status_counts_the_rows_the_loader_reads(real_data: Path) -> None:
+    """The same reader: status counts exactly the loader's rows_read, layer by layer."""
+    statuses = {s.layer: s for s in status.status(real_data)}
+    for name in ("la_poste", "france_services", "conseiller_numerique", "croix_rouge",
+                 "partners", "mediation_numerique"):
+        assert statuses[name].rows == load_layer(name)[1].rows_read, name
+
+
+def test_status_lists_a_file_the_loader_refuses_as_unreadable(real_data: Path,
+                                                             tmp_path: Path) -> None:
+    """MADE-UP data folder: a La Poste export saved with « | » is refused by the loader,
+    so status does not count its rows."""
+    folder = tmp_path / "laposte"
+    folder.mkdir()
+    text = (real_data / LAPOSTE).read_bytes().decode("latin-1").splitlines()[:4]
+    (folder / "laposte_pipe.csv").write_text("\n".join(line.replace(";", "|") for line in text),
+                                            "utf-8")
+    shutil.copy(real_data / LAPOSTE, folder / "laposte_2020.csv")
+    la_poste = {s.layer: s for s in status.status(tmp_path)}["la_poste"]
+    assert la_poste.unreadable == ["laposte/laposte_pipe.csv"]
+    assert la_poste.rows == 17_716  # the readable file only
+    report = status.status_report(tmp_path)
+    assert f"{fr.integer(17_716)} (1 illisible)" in render_status(report)
+

@@ -1,0 +1,38 @@
+"""French console text of the data stage (planner.outputs.text.data), on MADE-UP reports."""
+
+from __future__ import annotations
+
+from planner import fr
+from planner.data.fetch import DOWNLOADED, SKIPPED
+from planner.outputs.text.data import render_fetch, render_status
+
+
+def test_render_fetch_sizes_in_mebibytes() -> None:
+    report = {"data_dir": "/d", "manifest": "fetched.json", "layers": [
+        {"layer": "la_poste", "status": DOWNLOADED, "file": "laposte/x.csv",
+         "size": 3_098_664, "sha256": "ab" * 32},
+        {"layer": "roads", "status": SKIPPED, "message": "aucune URL"},
+    ]}
+    lines = render_fetch(report).splitlines()
+    assert lines == [
+        "Dossier de données : /d",
+        f"- la_poste : téléchargé → laposte/x.csv ({fr.size(3_098_664)}, sha256 abababababab…)",
+        "- roads : ignoré — aucune URL",
+        "Journal des téléchargements : /d/fetched.json",
+    ]
+    assert fr.size(3_098_664) == "3,0\u00a0Mio"
+
+
+def test_render_status_table() -> None:
+    layer = {"files": ["laposte/a.csv", "laposte/b.csv"], "pattern": "laposte/*.csv",
+             "vintage": "2020", "fetched": None, "rows": 17_716, "unreadable": ["laposte/b.csv"],
+             "source": "La Poste", "licence": "LO 2.0"}
+    absent = {**layer, "files": [], "rows": None, "unreadable": [], "pattern": "fs/*.csv"}
+    report = {"data_dir": "/d", "layers": {"la_poste": layer, "france_services": absent},
+              "found": 1, "absent": ["france_services"]}
+    lines = render_status(report).splitlines()
+    assert lines[1].split() == ["Couche", "Fichier(s)", "Lignes", "Millésime", "Source", "Licence"]
+    assert "2 fichiers (laposte/*.csv)" in lines[3]
+    assert f"{fr.integer(17_716)} (1 illisible)" in lines[3]
+    assert "absent (fs/*.csv)" in lines[4] and " — " in lines[4]
+    assert lines[-1] == "1 couche présente sur 2 ; absentes : france_services"
