@@ -2,9 +2,9 @@
 # Both create .venv and install the project with its dev extra on first use.
 VENV ?= .venv
 PY := $(VENV)/bin/python
-# Real snapshots: PLANNER_DATA_DIR if set, else ../shared/data when present, else ./geodata.
-PLANNER_DATA_DIR ?= $(if $(wildcard ../shared/data/laposte),$(abspath ../shared/data),$(abspath geodata))
-export PLANNER_DATA_DIR
+# The data folder is chosen by planner.config alone (PLANNER_DATA_DIR if set, else the
+# per-user data folder, with the Corsica bundle geodata/demo/ as fallback); the tests
+# find the real snapshots through tests/conftest.py.
 
 .PHONY: install run test bench screenshots lint
 

@@ -25,6 +25,7 @@ import geopandas as gpd
 import pandas as pd
 import streamlit as st
 
+from app_pages import data_notice
 from planner.access import areas
 from planner.access.coverage import compute_coverage
 from planner.access.demand import DemandModel
@@ -229,9 +230,11 @@ def user_sites() -> tuple[tuple, gpd.GeoDataFrame | None]:
 
 
 def error_table(exc: DataError) -> pd.DataFrame:
-    """One-row table (French headers) of an error that made a whole file unusable."""
+    """One-row table (French headers) of an error that made a whole file unusable
+    (« ligne » is text: the line named by the error, else « fichier entier »)."""
     return pd.DataFrame([{
-        "ligne": exc.row, "colonne": exc.column or "", "motif": exc.message,
+        "ligne": str(exc.row) if exc.row is not None else "fichier entier",
+        "colonne": exc.column or "", "motif": exc.message,
         "action": "fichier refusé", "que faire": exc.hint or "",
     }])
 
@@ -259,7 +262,7 @@ def add_upload(name: str, data: bytes) -> bool:
     except DataError as exc:
         table = error_table(exc)
         if report is not None and len(report.issues):
-            table = pd.concat([table, report.as_frame()], ignore_index=True)
+            table = pd.concat([table, report.as_frame().astype({"ligne": str})], ignore_index=True)
         errors[name] = table
         return False
     except Exception as exc:
@@ -418,6 +421,8 @@ def current() -> Selection:
     if selection.error is not None:
         st.warning(markdown_text(selection.error), icon=":material/explore:")
         st.stop()
+    with guard("la liste des données absentes"):
+        data_notice.render(territory(selection.spec).communes)
     return selection
 
 

@@ -134,8 +134,15 @@ def render() -> None:
     )
     cols = st.columns(4)
     demand_share = summary["demand_within"] / summary["demand"] if summary["demand"] else None
+    share = fr.percent(summary["share_within"])
+    if coverage.method == "crow_fly":  # the fallback's interval (measured error), not a single figure
+        share = f"entre {fr.percent(summary['share_within_low'])} et {fr.percent(summary['share_within_high'])}"
+        st.warning(f"Temps estimés à vol d'oiseau : {share} de la population à moins de {fr.duration(threshold)} "
+                   f"(estimation centrale {fr.percent(summary['share_within'])}) ; "
+                   f"{fr.plural(summary['communes_uncertain'], 'commune')} « à confirmer » "
+                   "(fourchette de part et d'autre du seuil).")
     cols[0].metric(f"Population à moins de {fr.duration(threshold)}", fr.integer(summary["population_within"]),
-                   delta=f"{fr.percent(summary['share_within'])} de la population", delta_color="off",
+                   delta=f"{share} de la population", delta_color="off",
                    delta_arrow="off", border=True,
                    help="Habitants (comptés par IRIS ou par commune) dont l'aide comptée la plus proche "
                    "est à moins du seuil.")

@@ -8,16 +8,18 @@ import contextlib
 import pandas as pd
 import streamlit as st
 
-from app_pages import common
+from app_pages import common, data_notice
 from planner import fr
-from planner.access.demand import DemandModel
+from planner.access.demand import SOURCE_VINTAGES, DemandModel
 from planner.data import catalog
 from planner.data.schema import NETWORKS, LoadReport
+from planner.data.sources import activity, ifn2023
 from planner.data.sources.communes import communes_report
+from planner.data.sources.ifn import ifn_iris_report
 from planner.data.sources.indicators import load_indicators
 from planner.errors import DataError, PlannerError
 from planner.outputs.escape import markdown_text
-from planner.outputs.text.coverage import describe_demand_model
+from planner.outputs.text.coverage import SOURCE_LABELS, describe_demand_model
 
 #: Most issue rows shown on screen (all are in the CSV download).
 MAX_ISSUES_SHOWN = 2_000
@@ -32,7 +34,34 @@ def _reports() -> dict[str, LoadReport]:
     with contextlib.suppress(DataError):  # indicator files absent: listed as such by the catalog table
         indicators = load_indicators(common.communes_table().head(1))[1]
         reports.update({f"indicateurs:{k}": v for k, v in indicators.items()})
+    with contextlib.suppress(DataError):  # the IFN IRIS files, each file's rows accounted
+        reports["ifn_iris"] = ifn_iris_report()
+    with contextlib.suppress(DataError):  # IFN 2023 and the advisors' activity reports
+        reports["ifn_2023_communes"] = ifn2023.load_ifn2023_report()[1]
+    with contextlib.suppress(DataError):
+        reports["activity_departements"] = activity.load_activity_departements()[1]
+    with contextlib.suppress(DataError):
+        reports["activity_postcodes"] = activity.load_activity_postcodes()[1]
     return reports
+
+
+def _activity() -> None:
+    """Observed activity of conseillers numériques per département (ANCT), with its vintage."""
+    st.header("Activité observée des conseillers numériques")
+    if not activity.activity_available()["activity_departements"]:
+        st.caption("Fichier absent : « activity/conum_cra_departements_*.json » (ANCT).")
+        return
+    table, report = activity.load_activity_departements()
+    st.caption(f"Source : {markdown_text(report.source)} — millésime {report.vintage} — "
+               f"{report.licence}. Chiffres observés par département (personnes accompagnées), "
+               "à lire à côté de la demande estimée ; ce ne sont pas des chiffres par commune.")
+    selection = st.session_state.get(common.SELECTION)
+    wanted = (set(common.territory(selection.spec).communes["departement"])
+              if selection is not None and selection.spec else set())
+    shown = table[table["departement"].isin(wanted)] if wanted else table
+    common.table(shown.rename(columns={"departement": "département", "users": "usagers",
+                                       "accompaniments": "accompagnements"})[
+        ["département", "usagers", "accompagnements"]], key="activity_table")
 
 
 def _layer_table(reports: dict[str, LoadReport]) -> pd.DataFrame:
@@ -47,6 +76,7 @@ def _layer_table(reports: dict[str, LoadReport]) -> pd.DataFrame:
             "lignes gardées": report.rows_kept if report and report.file else None,
             "rejetées": len(report.rejected) if report and report.file else None,
             "corrigées ou suspectes": len(report.suspect) if report and report.file else None,
+            "où l'obtenir": (layer.url if layer.url and layer.fetch_name else None) or layer.how,
         })
     return pd.DataFrame(rows)
 
@@ -78,7 +108,11 @@ def _uploads() -> None:
         "Ajoutez vos propres lieux (permanences, tiers-lieux, partenaires…) : **CSV, XLSX, GeoJSON ou "
         "GeoPackage**. Colonnes reconnues : `nom`, `latitude` et `longitude` (ou une géométrie, ou "
         "`code_insee` : le site est alors placé à la mairie), `adresse`, `code_postal`, `réseau` (sinon "
-        "« Sites ajoutés »), `type`, `horaires`. Ils rejoignent toutes les pages pendant la session."
+        "« Sites ajoutés »), `type`, `horaires` (format OSM « Mo-Fr 09:00-12:00 » ou en français « du lundi "
+        "au vendredi 9h-12h, 14h-17h ; fermé le mercredi »). Des coordonnées 0/0 valent des coordonnées "
+        "absentes ; une cellule contenant une formule est signalée (sa valeur calculée est gardée, ou la "
+        "ligne écartée si le classeur n'en contient pas). Les numéros de ligne sont ceux du fichier "
+        "(l'en-tête est la ligne 1). Ils rejoignent toutes les pages pendant la session."
     )
     files = st.file_uploader("Fichiers de sites", type=UPLOAD_TYPES, accept_multiple_files=True, key="uploader")
     done = st.session_state.setdefault("uploads_done", set())
@@ -157,6 +191,9 @@ def _demand() -> None:
         st.rerun()
     st.markdown("**Formule en vigueur**")
     st.code(describe_demand_model(model), language=None, wrap_lines=True)
+    st.markdown("**Millésime de chaque origine du facteur de fragilité**")
+    common.table(pd.DataFrame([{"origine": SOURCE_LABELS.get(k, k), "millésime": v or "—"}
+                               for k, v in SOURCE_VINTAGES.items()]), key="dm_vintages")
 
 
 def render() -> None:
@@ -164,6 +201,10 @@ def render() -> None:
     st.title("Données")
     st.caption("Chaque couche avec sa source, son millésime, sa licence et ce que le chargement a gardé, "
                "corrigé ou rejeté ; vos propres sites ; les réglages du modèle de demande.")
+    selected = st.session_state.get(common.SELECTION)
+    if selected is not None and selected.spec:
+        with common.guard("la liste des données absentes"):
+            data_notice.render(common.territory(selected.spec).communes, key="donnees_missing")
     with common.guard("la liste des couches"):
         reports = _reports()
         st.header("Couches")
@@ -180,6 +221,8 @@ def render() -> None:
             _issues(reports[name], name)
     with common.guard("l'ajout de vos sites"):
         _uploads()
+    with common.guard("l'activité des conseillers numériques"):
+        _activity()
     with common.guard("les réglages du modèle de demande"):
         _demand()
 

@@ -49,6 +49,8 @@ def plan_map(token: str, day: str | None, week: int | None, _tables: PlanTables,
     lons = pd.concat([visits["lon"], days["base_lon"]])
     lats = pd.concat([visits["lat"], days["base_lat"]])
     bounds = (lons.min() - 0.05, lats.min() - 0.05, lons.max() + 0.05, lats.max() + 0.05)
+    if not lons.notna().any():  # no visit at all: the territory (NaN bounds break Leaflet)
+        bounds = tuple(float(b) for b in _coverage.communes.total_bounds)
     attributions = [s for s in _tables.meta.get("sources", []) if "OpenStreetMap" not in s]
     fmap = maps.base_map(bounds, maps.source_attributions(None) + attributions)
     maps.add_outline(fmap, _coverage.communes)

@@ -7,9 +7,11 @@ process), the matrix time for the 360 town halls of 2A/2B × every site of the
 territory (La Poste, France Services, town halls; inside + 15 km), the nearest-site
 time for every road node, the isochrone time for all La Poste sites, the per-pair
 speed ratio against networkx shortest paths on the osmnx graph loaded from the same
-file, and the crow-fly fallback calibration (factors per density class, median ratio
-and MAPE against road times), compared with the constants stored in
-planner.travel.crowfly.CROW_FLY.
+file; then the crow-fly fallback (``fallback_section``): its error per distance band
+out of sample (fit 2A test 2B, the reverse, Saint-Germain held-out nodes for dense
+classes: pairs, median absolute error, median bias, target met), whether
+planner.travel.crowfly.FALLBACK equals a new fit, and road vs fallback on the legs of
+a Corsica plan.
 """
 
 from __future__ import annotations
@@ -24,10 +26,15 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from fallback_fit import plan_legs, print_plan_legs, print_validation
+from fallback_pairs import load_pairs
+
 from planner.data import catalog
-from planner.outputs.text.travel import calibration_table, render_road_report, render_snap
+from planner.outputs.text.travel import render_road_report, render_snap
 from planner.territory import select
-from planner.travel.crowfly import CROW_FLY, calibrate_fallback
+from planner.travel.crowfly import FALLBACK
 from planner.travel.graph import load_road_graph
 from planner.travel.model import TravelModel, origins_of
 from planner.travel.readers import read_networkx
@@ -35,7 +42,6 @@ from planner.travel.search import node_matrix
 
 NETWORKS = ("la_poste", "france_services", "town_hall")
 SAMPLE_PAIRS = 200
-CALIBRATION_KM = (1.0, 20.0)
 REPEAT = 3
 
 
@@ -132,22 +138,53 @@ def main() -> None:
     print(f"Rapport de vitesse par paire : matrice {t_nx / (per_pair_us / 1e6):.0f}× plus rapide ; "
           f"une recherche par paire isolée (sans mutualisation) : {t_nx / t_one:.1f}×")
 
+    pbf_section()
+    fallback_section()
+
+
+def fallback_section() -> None:
+    """Print the crow-fly fallback's out-of-sample error per band and road vs fallback on Corsica's plan legs."""
     start = time.perf_counter()
-    road = model.matrix(origins, sites)
-    cal = calibrate_fallback(road, origins, sites, min_km=CALIBRATION_KM[0], max_km=CALIBRATION_KM[1])
-    print(f"\nCalibration du vol d'oiseau ({cal.pairs} paires mairie-site de {CALIBRATION_KM[0]:g} "
-          f"à {CALIBRATION_KM[1]:g} km, "
-          f"{time.perf_counter() - start:.1f} s) :")
-    print(calibration_table(cal).to_string(index=False))
-    print(f"Rapport médian vol d'oiseau / route : {cal.median_ratio:.3f} ; MAPE : {cal.mape:.1%}")
-    print(f"Temps jusqu'au site le plus proche : rapport médian {cal.nearest_median_ratio:.3f}, "
-          f"MAPE {cal.nearest_mape:.1%}")
-    print("Constantes enregistrées (planner.travel.crowfly.CROW_FLY) :")
-    for c, f in sorted(CROW_FLY.items()):
-        fitted = cal.table[c]
-        same = abs(fitted.circuity - f.circuity) < 0.01 and abs(fitted.speed_kph - f.speed_kph) < 0.1
-        print(f"  classe {c} : détour {f.circuity:.3f}, {f.speed_kph:.1f} km/h "
-              f"({'identiques à la mesure' if same else 'DIFFÉRENTES de la mesure'})")
+    pairs = load_pairs()
+    print(f"\n# Vol d'oiseau (repli) : erreur hors échantillon par bande de distance "
+          f"({len(pairs)} paires, chargées en {time.perf_counter() - start:.0f} s)")
+    final = print_validation(pairs)
+    print("Coefficients de planner.travel.crowfly.FALLBACK : "
+          + ("identiques au nouvel ajustement" if final == FALLBACK else "DIFFÉRENTS du nouvel ajustement "
+             "(python bench/fallback_fit.py les affiche)"))
+    print_plan_legs(plan_legs())
+
+
+def pbf_section() -> None:
+    """Print the streaming PBF import rate (ways per second) and peak memory on the Corsica extract.
+
+    Measured in a fresh process (so the peak memory is the import's own, imports included),
+    written into a temporary folder; median of REPEAT runs.
+    """
+    import json
+    import tempfile
+
+    from planner.config import data_dir
+
+    pbf = data_dir() / "osm_pbf" / "corse_drive_from_graphml.osm.pbf"
+    if not pbf.is_file():
+        print(f"\n# Import PBF : extrait absent ({pbf})")
+        return
+    runs = []
+    for _ in range(REPEAT):
+        with tempfile.TemporaryDirectory() as out:
+            code = (f"import json; from planner.travel.pbf import import_pbf; "
+                    f"print(json.dumps(import_pbf({str(pbf)!r}, out_dir={out!r})))")
+            res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                                 env=os.environ.copy())
+            runs.append(json.loads(res.stdout.strip().splitlines()[-1]))
+    best = sorted(runs, key=lambda r: r["seconds"])[len(runs) // 2]
+    print(f"\n# Import PBF en flux ({pbf.name}, nouveau processus, médiane de {REPEAT})")
+    print(f"Voies lues : {best['ways_read']} (gardées : {best['ways_kept']}) en {best['seconds']:.2f} s, "
+          f"soit {best['ways_read'] / best['seconds']:,.0f} voies/s ; graphe {best['nodes']} nœuds, "
+          f"{best['edges']} tronçons ; filtre des nœuds : {best['node_filter']}")
+    print(f"Mémoire maximale du processus (imports compris) : {best['peak_rss_mb']:.0f} Mio ; "
+          "essais : " + ", ".join(f"{r['seconds']:.2f} s" for r in runs))
 
 
 if __name__ == "__main__":

@@ -31,6 +31,7 @@ from planner.optimize.tables import PlanTables
 from planner.outputs.export import write_all
 from planner.territory import Territory
 from planner.territory import select as _select
+from planner.travel.model import TravelModel, model_for
 
 __all__ = ["Plan", "compare", "coverage", "export", "plan", "select"]
 
@@ -68,10 +69,17 @@ def select(spec: str) -> Territory:
     return _select(spec)
 
 
+def _travel(territory: Territory, travel: str | TravelModel | None) -> TravelModel:
+    """Return the travel model for ``travel``: a method name (``road``, ``crow_fly``), a model, or the default."""
+    return travel if isinstance(travel, TravelModel) else model_for(territory, travel=travel)
+
+
 def coverage(
     territory: Territory,
     threshold: float | None = None,
     networks: Iterable[str] | None = None,
+    *,
+    travel: str | TravelModel | None = None,
     **options: Any,
 ) -> Coverage:
     """Compute who is within ``threshold`` minutes of help, and the underserved zones.
@@ -84,9 +92,12 @@ def coverage(
         Access threshold, minutes (default :data:`planner.config.DEFAULT_THRESHOLD_MIN`).
     networks
         Networks counted as help (default :data:`planner.config.HELP_NETWORKS`).
+    travel
+        ``"road"``, ``"crow_fly"`` or a :class:`~planner.travel.model.TravelModel`
+        (default: road where a graph covers the territory, else crow-fly).
     **options
         Passed on to :func:`planner.access.coverage.compute_coverage` (``level``,
-        ``demand_model``, ``sites``, ``travel``...).
+        ``demand_model``, ``sites``...).
 
     Returns
     -------
@@ -95,7 +106,7 @@ def coverage(
     """
     threshold = config.DEFAULT_THRESHOLD_MIN if threshold is None else threshold
     networks = config.HELP_NETWORKS if networks is None else tuple(networks)
-    return compute_coverage(territory, networks, threshold, **options)
+    return compute_coverage(territory, networks, threshold, travel=_travel(territory, travel), **options)
 
 
 def plan(
@@ -112,6 +123,7 @@ def plan(
     stop_minutes: float | None = None,
     bases: Iterable[str] = (),
     coverage: Coverage | None = None,
+    travel: str | TravelModel | None = None,
     **settings: Any,
 ) -> Plan:
     """Choose the stops of itinerant advisors and plan their weekly routes.
@@ -133,6 +145,8 @@ def plan(
         The advisors' bases (INSEE codes or ``site_id``); default the main commune.
     coverage
         Coverage by the existing sites, computed here when not given.
+    travel
+        ``"road"``, ``"crow_fly"`` or a travel model (default: road where a graph covers the territory).
     **settings
         Any other :class:`planner.optimize.settings.PlanSettings` field.
 
@@ -155,9 +169,10 @@ def plan(
         bases=tuple(bases),
         **settings,
     )
+    model = _travel(territory, travel)
     if coverage is None:
-        coverage = compute_coverage(territory, chosen.networks, chosen.threshold)
-    result = make_plan(territory, chosen, coverage=coverage)
+        coverage = compute_coverage(territory, chosen.networks, chosen.threshold, travel=model)
+    result = make_plan(territory, chosen, coverage=coverage, travel=model)
     return Plan(**{f.name: getattr(result, f.name) for f in fields(result)})
 
 
@@ -166,6 +181,8 @@ def compare(
     advisors: int | None = None,
     threshold: float | None = None,
     assumptions: ModeAssumptions | None = None,
+    *,
+    travel: str | TravelModel | None = None,
     **options: Any,
 ) -> Comparison:
     """Compare the four operating modes (fixed, itinerant, shared, embedded).
@@ -180,9 +197,11 @@ def compare(
         Access threshold, minutes (default :data:`planner.config.DEFAULT_THRESHOLD_MIN`).
     assumptions
         The assumptions (:class:`planner.optimize.assumptions.ModeAssumptions`).
+    travel
+        ``"road"``, ``"crow_fly"`` or a travel model (default: road where a graph covers the territory).
     **options
         Passed on to :func:`planner.optimize.modes.compare_modes` (``coverage``,
-        ``modes``, ``sites``, ``travel``...).
+        ``modes``, ``sites``...).
 
     Returns
     -------
@@ -194,6 +213,7 @@ def compare(
         config.MODES_ADVISORS if advisors is None else advisors,
         assumptions,
         config.DEFAULT_THRESHOLD_MIN if threshold is None else threshold,
+        travel=_travel(territory, travel),
         **options,
     )
 

@@ -21,7 +21,7 @@ import typer
 from planner import config
 from planner.access.demand import DemandModel
 from planner.api import compare, coverage, plan, select
-from planner.data import fetch
+from planner.data import bundle, fetch
 from planner.data.status import status_report
 from planner.errors import PlannerError
 from planner.inventory import layers_summary
@@ -29,13 +29,18 @@ from planner.optimize.assumptions import ModeAssumptions
 from planner.optimize.settings import PlanSettings
 from planner.outputs.coverage_files import write_coverage
 from planner.outputs.export import write_all
+from planner.outputs.text.bundle import licence_markdown, render_bundle
 from planner.outputs.text.coverage import render_coverage
 from planner.outputs.text.data import render_fetch, render_status
 from planner.outputs.text.modes import render, summary
 from planner.outputs.text.plan import render_plan
+from planner.outputs.text.roads import progress_line, render_fetch_roads, render_import
 from planner.outputs.text.territory import render_layers
 from planner.outputs.text.travel import render_travel
-from planner.travel.model import travel_summary
+from planner.travel.download import fetch_roads
+from planner.travel.extract import write_territory_graph
+from planner.travel.model import model_for, travel_summary
+from planner.travel.pbf import import_pbf
 
 app = typer.Typer(
     help="Planificateur de couverture territoriale pour l'inclusion numérique.",
@@ -45,6 +50,11 @@ app = typer.Typer(
 )
 data_app = typer.Typer(help="Données sources : téléchargement et état.", no_args_is_help=True)
 app.add_typer(data_app, name="data")
+roads_app = typer.Typer(
+    help="Réseau routier : import d'un extrait OpenStreetMap (.osm.pbf) ou téléchargement (Overpass).",
+    no_args_is_help=True,
+)
+app.add_typer(roads_app, name="roads")
 
 
 def _default(cls: Any, name: str) -> Any:
@@ -95,20 +105,58 @@ LayersOpt = typer.Option(
 @app.command("layers")
 def layers_cmd(territory: str = TerritoryOpt, as_json: bool = JsonOpt) -> None:
     """Communes, population et sites de chaque réseau du territoire, avec leurs sources."""
-    emit(layers_summary(select(territory)), as_json, render_layers)
+    chosen = select(territory)
+    graph = model_for(chosen).graph
+    emit(layers_summary(chosen, roads=graph.report.source if graph else None), as_json, render_layers)
 
 
 @data_app.command("fetch")
-def data_fetch_cmd(layers: list[str] | None = LayersOpt, as_json: bool = JsonOpt) -> None:
+def data_fetch_cmd(
+    layers: list[str] | None = LayersOpt,
+    territory: str | None = typer.Option(
+        None, "--territory", "-t",
+        help="Ne télécharger que ce qui manque à ce territoire (les fichiers nationaux couvrent toute la France).",
+    ),
+    as_json: bool = JsonOpt,
+) -> None:
     """Télécharge les exports officiels dans le dossier de données (PLANNER_DATA_DIR)."""
-    results = fetch.fetch(fetch.parse_layer_names(layers))
-    emit(fetch.fetch_report(results), as_json, render_fetch)
+    deps = None
+    if territory is not None:
+        deps = sorted(set(select(territory).communes["departement"].dropna().astype(str)))
+    results = fetch.fetch(fetch.parse_layer_names(layers), departements=deps)
+    emit(fetch.fetch_report(results, territory=territory), as_json, render_fetch)
+
+
+@data_app.command("bundle")
+def data_bundle_cmd(
+    territory: str = TerritoryOpt,
+    out: Path = typer.Option(config.BUNDLE_DIR, "--out", help="Dossier du lot (défaut : geodata/demo du dépôt)."),
+    buffer_km: float = typer.Option(config.DEFAULT_BUFFER_KM, "--buffer", help="Marge autour du territoire, en km (sites et communes voisines)."),
+    force: bool = typer.Option(False, "--force", help="Remplacer le lot existant."),
+    as_json: bool = JsonOpt,
+) -> None:
+    """Construit le lot de démonstration d'un territoire à partir des exports officiels."""
+    chosen = select(territory)
+    zone = bundle.zone_of(chosen.spec, chosen.label, chosen.insee, buffer_km)
+    name = "".join(c if c.isalnum() else "_" for c in chosen.spec.lower())
+    manifest = bundle.build_bundle(
+        zone, out, force=force, licence=licence_markdown,
+        roads=lambda folder: write_territory_graph(chosen.polygon, folder, name, buffer_km),
+    )
+    emit(bundle.bundle_summary(manifest, out), as_json, render_bundle)
 
 
 @data_app.command("status")
 def data_status_cmd(as_json: bool = JsonOpt) -> None:
     """État de chaque couche : fichier, lignes, millésime, source, licence."""
     emit(status_report(), as_json, render_status)
+
+
+TravelOpt = typer.Option(
+    None, "--travel",
+    help="Méthode de trajet : « road » (réseau routier) ou « crow_fly » (vol d'oiseau, avec fourchette) ; "
+    "par défaut la route là où un réseau couvre le territoire.",
+)
 
 
 @app.command("travel")
@@ -133,13 +181,14 @@ def coverage_cmd(
     factor_min: float = typer.Option(_default(DemandModel, "factor_min"), "--factor-min", help="Borne basse du facteur de fragilité."),
     factor_max: float = typer.Option(_default(DemandModel, "factor_max"), "--factor-max", help="Borne haute du facteur de fragilité."),
     out: Path | None = typer.Option(None, "--out", help="Dossier où écrire le GeoPackage et les CSV."),
+    travel: str | None = TravelOpt,
     force: bool = ForceOpt,
     as_json: bool = JsonOpt,
 ) -> None:
     """Population à portée d'aide, zones mal desservies et complémentarité des réseaux."""
     model = DemandModel(base_rate=base_rate, factor_min=factor_min, factor_max=factor_max)
     result = coverage(select(territory), threshold, _listed(networks) or None, level=level,
-                      max_extent_km=max_extent, demand_model=model)
+                      max_extent_km=max_extent, demand_model=model, travel=travel)
     payload = result.summary()
     if out is not None:
         payload["files"] = [str(p) for p in write_coverage(result, out, force=force)]
@@ -162,6 +211,7 @@ def plan_cmd(
     time_limit: float = typer.Option(config.ROUTING_TIME_LIMIT_S, "--time-limit", help="Temps de calcul des tournées, en secondes."),
     seed: int = typer.Option(config.DEFAULT_SEED, "--seed", help="Graine : mêmes entrées et graine, même plan."),
     out: Path | None = typer.Option(None, "--out", help="Dossier où écrire les exports."),
+    travel: str | None = TravelOpt,
     force: bool = ForceOpt,
     as_json: bool = JsonOpt,
 ) -> None:
@@ -170,6 +220,7 @@ def plan_cmd(
         select(territory), advisors, stops, time_limit=time_limit, seed=seed, threshold=threshold,
         networks=_listed(networks) or None, days=_listed(days), window=_window(window),
         stop_minutes=stop_minutes, bases=_listed(bases), max_drive_minutes=max_drive, frequency=frequency,
+        travel=travel,
     )
     payload = result.summary()
     if out is not None:
@@ -192,6 +243,7 @@ def compare_cmd(
     networks: str | None = CoveringOpt,
     time_limit: float = typer.Option(config.ROUTING_TIME_LIMIT_S, "--time-limit", help="Mode itinérant : temps de calcul des tournées, en secondes."),
     seed: int = typer.Option(config.DEFAULT_SEED, "--seed", help="Mode itinérant : graine des tournées."),
+    travel: str | None = TravelOpt,
     as_json: bool = JsonOpt,
 ) -> None:
     """Modes de fonctionnement comparés (fixe, itinérant, partagé, intégré) à conseillers égaux."""
@@ -200,8 +252,43 @@ def compare_cmd(
         itinerant_bases=_listed(bases), shared_days=shared_days, shared_reach_minutes=shared_reach,
         covering_networks=_listed(networks) or config.HELP_NETWORKS, routing_time_limit_s=time_limit, seed=seed,
     )
-    comparison = compare(select(territory), advisors, threshold, assumptions)
+    comparison = compare(select(territory), advisors, threshold, assumptions, travel=travel)
     emit(summary(comparison), as_json, render)
+
+
+@roads_app.command("import")
+def roads_import_cmd(
+    file: Path = typer.Argument(..., help="Extrait OpenStreetMap .osm.pbf (régional ou national, par exemple de Geofabrik)."),
+    territory: str | None = typer.Option(
+        None, "--territory", "-t",
+        help="Ne garder que les routes de ce territoire et de sa marge (défaut : tout l'extrait).",
+    ),
+    out: Path | None = typer.Option(None, "--out", help="Dossier de sortie (défaut : « roads/ » du dossier de données)."),
+    force: bool = ForceOpt,
+    as_json: bool = JsonOpt,
+) -> None:
+    """Importe un extrait OpenStreetMap en graphe routier compact, en flux (mémoire bornée et affichée)."""
+    area = select(territory) if territory else None
+    emit(import_pbf(file, territory=area, out_dir=out, force=force), as_json, render_import)
+
+
+@roads_app.command("fetch")
+def roads_fetch_cmd(
+    territory: str = TerritoryOpt,
+    overpass_url: str | None = typer.Option(
+        None, "--overpass-url", help="Adresse de l'API Overpass (défaut : celle d'osmnx, overpass-api.de).",
+    ),
+    out: Path | None = typer.Option(None, "--out", help="Dossier de sortie (défaut : « roads/ » du dossier de données)."),
+    force: bool = ForceOpt,
+    as_json: bool = JsonOpt,
+) -> None:
+    """Télécharge le réseau routier du territoire et de sa marge, département par département (reprise possible)."""
+
+    def progress(done: int, total: int, part: str, status: str) -> None:
+        typer.echo(progress_line(done, total, part, status), err=True)
+
+    result = fetch_roads(select(territory), overpass_url=overpass_url, out_dir=out, force=force, progress=progress)
+    emit(result, as_json, render_fetch_roads)
 
 
 # ----------------------------------------------------------------------------- entry point

@@ -4,10 +4,13 @@ The CLI's option defaults, the app's form defaults and the Python API all read
 these attributes; a function whose argument is left ``None`` reads the setting
 when it is called, so changing ``planner.config.X`` in a process takes effect.
 
-Folders: the data folder comes from ``PLANNER_DATA_DIR`` (default ``./geodata``);
-the cache folder from ``PLANNER_CACHE_DIR`` (default ``./geodata/cache``). The
-data folder may be read-only: nothing is ever written into it except by
-``planner data fetch``.
+Folders (:func:`data_dir`, :func:`data_dirs`, :func:`bundle_dir`, :func:`cache_dir`):
+the data folder is ``PLANNER_DATA_DIR`` when set, else the per-user data folder
+(platformdirs: ``~/.local/share/planner`` on Linux), which holds what was fetched;
+without ``PLANNER_DATA_DIR``, the demo bundle shipped in the checkout
+(``geodata/demo/``, Corsica) is the fallback for the layers it holds. The cache folder
+is ``PLANNER_CACHE_DIR``, else the per-user cache folder. The data folder may be read-only: nothing is ever written into it except by
+``planner data fetch`` and ``planner roads import|fetch`` (into ``roads/``).
 """
 
 from __future__ import annotations
@@ -15,17 +18,61 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+import platformdirs
+
 # ----------------------------------------------------------------------------- folders
+
+#: Name of the per-user data and cache folders (platformdirs).
+APP_NAME = "planner"
+#: The demo bundle shipped with the checkout (``planner data bundle`` builds it).
+BUNDLE_DIR = Path(__file__).resolve().parents[1] / "geodata" / "demo"
+#: File describing a bundle (territory, layers, files, rows, sha256).
+BUNDLE_MANIFEST = "manifest.json"
+
+
+def user_data_dir() -> Path:
+    """Return the per-user data folder (``~/.local/share/planner`` on Linux)."""
+    return platformdirs.user_data_path(APP_NAME)
 
 
 def data_dir() -> Path:
-    """Return the folder holding the raw exports (``PLANNER_DATA_DIR``)."""
-    return Path(os.environ.get("PLANNER_DATA_DIR", "geodata")).expanduser()
+    """Return the data folder: ``PLANNER_DATA_DIR`` if set, else :func:`user_data_dir`.
+
+    This is where ``planner data fetch`` writes and the first place every layer is
+    looked for (:func:`data_dirs` adds the bundle behind it).
+    """
+    value = os.environ.get("PLANNER_DATA_DIR", "").strip()
+    return Path(value).expanduser() if value else user_data_dir()
+
+
+def bundle_dir() -> Path | None:
+    """Return the bundle used as fallback, or None.
+
+    ``PLANNER_BUNDLE_DIR`` when set (empty: no bundle); else, when ``PLANNER_DATA_DIR``
+    is unset, the checkout's ``geodata/demo/`` if it holds a bundle. An explicit
+    ``PLANNER_DATA_DIR`` alone is read as it is, with no fallback.
+    """
+    value = os.environ.get("PLANNER_BUNDLE_DIR")
+    if value is not None:
+        return Path(value).expanduser() if value.strip() else None
+    if os.environ.get("PLANNER_DATA_DIR", "").strip():
+        return None
+    return BUNDLE_DIR if (BUNDLE_DIR / BUNDLE_MANIFEST).is_file() else None
+
+
+def data_dirs() -> list[Path]:
+    """Return the folders a layer is looked for in, in order: data folder, then bundle."""
+    folders = [data_dir()]
+    bundle = bundle_dir()
+    if bundle is not None and bundle.resolve() != folders[0].resolve():
+        folders.append(bundle)
+    return folders
 
 
 def cache_dir() -> Path:
-    """Return the cache folder (``PLANNER_CACHE_DIR``), created on demand."""
-    path = Path(os.environ.get("PLANNER_CACHE_DIR", Path("geodata") / "cache")).expanduser()
+    """Return the cache folder (``PLANNER_CACHE_DIR``, else the per-user cache), created on demand."""
+    value = os.environ.get("PLANNER_CACHE_DIR", "").strip()
+    path = Path(value).expanduser() if value else platformdirs.user_cache_path(APP_NAME)
     path.mkdir(parents=True, exist_ok=True)
     return path
 
@@ -38,6 +85,13 @@ MAX_FILE_BYTES = 200 * 1024 * 1024
 SITE_COMMUNE_TOLERANCE_M = 1_000.0
 #: A site farther than this from the commune its INSEE code or postcode names is suspect.
 SUSPECT_DISTANCE_KM = 20.0
+#: A site layer (file) whose loader rejects more than this share of its rows is refused.
+MAX_REJECTED_SHARE = 0.5
+#: A file whose key column (INSEE code, else postcode) names a commune farther than
+#: ``SUSPECT_DISTANCE_KM`` from the point for more than this share of its rows is refused.
+MAX_SUSPECT_KEY_SHARE = 0.2
+#: Both shares above are judged only on files with at least this many rows.
+MIN_ROWS_FOR_SHARES = 20
 
 # ----------------------------------------------------------------------------- networks
 
@@ -46,6 +100,7 @@ HELP_NETWORKS: tuple[str, ...] = (
     "france_services",
     "conseiller_numerique",
     "mediation_numerique",
+    "aidants_connect",
     "croix_rouge",
     "emmaus_connect",
     "groupe_sos",
@@ -68,6 +123,15 @@ HOST_NETWORKS: tuple[str, ...] = (
 DEFAULT_BUFFER_KM = 15.0
 
 # ----------------------------------------------------------------------------- travel
+
+#: Margin (km) of a territory's road graph (``planner roads import --territory``,
+#: ``planner roads fetch``): beyond the sites' buffer, so trips to them stay on roads.
+ROADS_MARGIN_KM = 20.0
+#: Ways buffered before being turned into numpy arrays by the streaming PBF import.
+PBF_CHUNK_REFS = 1_000_000
+#: Extracts at least this large pick their road nodes with pyosmium's IdFilter (a fixed
+#: ~1.2 GB bitmap of OSM ids, fast); smaller ones with numpy (every node read in Python).
+PBF_ID_FILTER_MIN_BYTES = 300 * 1024 * 1024
 
 # ----------------------------------------------------------------------------- coverage
 

@@ -45,7 +45,7 @@ def test_readme_block_is_the_five_lines() -> None:
 
 
 @pytest.mark.slow
-def test_readme_five_lines_run_in_a_fresh_process(real_data: Path, tmp_path: Path) -> None:
+def test_readme_five_lines_run_in_a_fresh_process(corsica_data: Path, tmp_path: Path) -> None:
     check = """
 import dataclasses, json, pandas, geopandas
 modes = pl.compare(t, advisors=4, coverage=cov)
@@ -138,7 +138,7 @@ def test_unknown_name_is_an_attribute_error() -> None:
         planner.no_such_thing  # noqa: B018
 
 
-def test_settings_error_for_a_bad_threshold(real_data: Path) -> None:
+def test_settings_error_for_a_bad_threshold(corsica_data: Path) -> None:
     from planner.api import coverage, select
     from planner.errors import SettingsError
 

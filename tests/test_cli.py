@@ -46,7 +46,7 @@ def test_python_dash_m_planner_help(tmp_path: Path) -> None:
     assert "plan" in done.stdout and "coverage" in done.stdout
 
 
-def test_bad_territory_is_a_french_message_exit_2(real_data: Path, tmp_path: Path) -> None:
+def test_bad_territory_is_a_french_message_exit_2(corsica_data: Path, tmp_path: Path) -> None:
     done = _planner("layers", "--territory", "ZZ", cwd=tmp_path)
     assert done.returncode == 2, (done.stdout, done.stderr)
     assert done.stderr.startswith("Erreur : ")
@@ -60,7 +60,7 @@ def test_bad_option_value_exit_2_without_traceback(tmp_path: Path) -> None:
     assert "Traceback" not in done.stderr + done.stdout
 
 
-def test_layers_json_on_corsica(real_data: Path) -> None:
+def test_layers_json_on_corsica(corsica_data: Path) -> None:
     result = runner.invoke(app, ["layers", "--territory", "2A,2B", "--json"])
     assert result.exit_code == 0, result.output
     payload = json.loads(result.stdout)
@@ -76,7 +76,7 @@ def test_layers_json_on_corsica(real_data: Path) -> None:
     assert any(s["insee"] and "position" in s["motif"] for s in suspects)
 
 
-def test_layers_text_on_corsica(real_data: Path) -> None:
+def test_layers_text_on_corsica(corsica_data: Path) -> None:
     result = runner.invoke(app, ["layers", "--territory", "2A"])
     assert result.exit_code == 0, result.output
     assert result.stdout.startswith("Territoire : ")

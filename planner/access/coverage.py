@@ -22,10 +22,13 @@ import pandas as pd
 
 from planner import config
 from planner.access.demand import DemandModel, demand_weight, fragility
+from planner.access.inputs import coverage_warnings, load_hosts, load_iris
 from planner.access.stats import weighted_fragility, weighted_quantile
 from planner.access.zones import underserved_zones
+from planner.data.needs import LayerWarning, messages
 from planner.data.schema import NETWORKS
-from planner.data.sources.indicators import load_ifn_iris, load_indicators, scale_iris_population
+from planner.data.sources.ifn2023 import attach_ifn2023
+from planner.data.sources.indicators import load_indicators, scale_iris_population
 from planner.errors import SettingsError
 from planner.geo import CRS_WGS84
 from planner.territory import Territory
@@ -55,7 +58,8 @@ def demand_points(
     Returns
     -------
     GeoDataFrame (EPSG:4326 points): ``point_id``, ``insee``, ``iris`` (code or None),
-    ``population`` (float), ``demand``, ``fragility_factor``, ``fragility_source``.
+    ``population`` (float), ``demand``, ``fragility_factor``, ``fragility_source``,
+    ``fragility_vintage``.
     """
     if level not in ("iris", "commune"):
         raise SettingsError(f"niveau de demande inconnu : « {level} »", setting=LEVEL_SETTING,
@@ -64,11 +68,12 @@ def demand_points(
     communes = territory.communes
     indicators, _ = load_indicators(communes)
     base = communes[["insee", "population"]].join(indicators.drop(columns=["insee"], errors="ignore"))
-    iris = load_ifn_iris(communes["departement"].dropna().unique()) if level == "iris" else None
+    base = attach_ifn2023(base)
+    iris = load_iris(communes["departement"].dropna().unique()) if level == "iris" else None
     if iris is not None and len(iris):
         iris = iris[iris["insee"].isin(communes["insee"])].copy()
         iris["population"] = scale_iris_population(iris, communes)
-        iris = iris[iris["population"].notna() & iris.geometry.notna()]
+        iris = attach_ifn2023(iris[iris["population"].notna() & iris.geometry.notna()])
     with_iris = set(iris["insee"]) if iris is not None and len(iris) else set()
     by_commune = base[~base["insee"].isin(with_iris)].copy()
     halls = communes.set_index("insee")["town_hall"]
@@ -96,7 +101,7 @@ def demand_points(
 def _weights(frame: pd.DataFrame, model: DemandModel) -> pd.DataFrame:
     weights = fragility(frame, model)
     weights["demand"] = demand_weight(frame, model)
-    return weights[["demand", "fragility_factor", "fragility_source"]]
+    return weights[["demand", "fragility_factor", "fragility_source", "fragility_vintage"]]
 
 
 def select_sites(
@@ -154,15 +159,39 @@ class Coverage:
     zones: gpd.GeoDataFrame
     sites: gpd.GeoDataFrame
     demand_model: DemandModel = field(default_factory=DemandModel)
+    #: Optional layers this coverage went without (absent or unreadable), with what that changes.
+    warnings: list[LayerWarning] = field(default_factory=list)
 
     # -- indicators ------------------------------------------------------
 
     @property
     def share_within(self) -> float:
         """Share of the population within the threshold of a site, in [0, 1] (NaN without population)."""
+        return self._share(self.within())
+
+    @property
+    def share_within_low(self) -> float:
+        """Share within the threshold even at the interval's high end (``minutes_high``); by road, ``share_within``."""
+        return self._share((self.points["minutes_high"] <= self.threshold).to_numpy())
+
+    @property
+    def share_within_high(self) -> float:
+        """Share within the threshold at the interval's low end (``minutes_low``); by road, ``share_within``."""
+        return self._share((self.points["minutes_low"] <= self.threshold).to_numpy())
+
+    def _share(self, flags: np.ndarray) -> float:
         pop = self.points["population"].to_numpy(dtype=float)
         total = pop.sum()
-        return float(pop[self.within()].sum() / total) if total else float("nan")
+        return float(pop[flags].sum() / total) if total else float("nan")
+
+    @property
+    def uncertain(self) -> list[str]:
+        """INSEE codes of the communes whose interval (from the town hall) straddles the threshold.
+
+        Crow-fly only: ``minutes_low <= threshold < minutes_high``; empty by road.
+        """
+        c = self.communes
+        return c.loc[c["uncertain"].fillna(False).astype(bool), "insee"].astype(str).tolist()
 
     def within(self, threshold: float | None = None, network: str | None = None) -> np.ndarray:
         """Boolean per demand point: nearest site (of ``network`` or any) within the threshold."""
@@ -255,7 +284,7 @@ class Coverage:
             {"id": z.zone_id, "communes": list(z.communes), "population": int(z.population),
              "demand": round(float(z.demand), 1), "unmet_demand": round(float(z.unmet_demand), 1),
              "minutes_max": _round(z.minutes_max), "centroid": [z.centroid_lon, z.centroid_lat],
-             "hosts": list(z.hosts)}
+             "hosts": list(z.hosts), "communes_uncertain": list(z.communes_uncertain)}
             for z in self.zones.itertuples()
         ]
         return {
@@ -266,6 +295,10 @@ class Coverage:
             "population": round(float(pop.sum())),
             "population_within": round(float(pop[w].sum())),
             "share_within": round(float(pop[w].sum() / pop.sum()), 4) if pop.sum() else None,
+            "share_within_low": _round_share(self.share_within_low),
+            "share_within_high": _round_share(self.share_within_high),
+            "communes_uncertain": len(self.uncertain),
+            "communes_uncertain_insee": self.uncertain,
             "demand": round(float(dem.sum()), 1),
             "demand_within": round(float(dem[w].sum()), 1),
             "communes_underserved": int((self.communes["population_out"] > 0).sum()),
@@ -273,6 +306,8 @@ class Coverage:
             "distribution": self.distribution(),
             "zones": zones,
             "by_network": self.by_network(),
+            "warnings": messages(self.warnings),
+            "missing_layers": [w.as_dict() for w in self.warnings],
         }
 
 
@@ -316,7 +351,8 @@ def compute_coverage(
     -------
     Coverage
     """
-    networks = list(config.HELP_NETWORKS if networks is None else networks)
+    asked = None if networks is None else list(networks)
+    networks = list(config.HELP_NETWORKS if asked is None else asked)
     threshold = config.DEFAULT_THRESHOLD_MIN if threshold is None else threshold
     if not networks:
         raise SettingsError("aucun réseau sélectionné", setting=NETWORKS_SETTING,
@@ -325,7 +361,10 @@ def compute_coverage(
         raise SettingsError(f"seuil invalide : {threshold} min", setting=THRESHOLD_SETTING,
                             hint="donnez un seuil positif, en minutes")
     model = demand_model or DemandModel()
-    hosts = territory.sites() if sites is None else territory.select_sites(sites)
+    if sites is None:
+        hosts, site_warnings = load_hosts(territory, asked)
+    else:
+        hosts, site_warnings = territory.select_sites(sites), []
     chosen = select_sites(hosts, networks, kinds)
     travel = travel or model_for(territory)
     points = demand_points(territory, model, level)
@@ -351,6 +390,7 @@ def compute_coverage(
     )
     communes = communes.merge(agg.reset_index(), on="insee", how="left")
     communes = gpd.GeoDataFrame(communes, geometry="geometry", crs=CRS_WGS84)
+    communes["uncertain"] = (communes["minutes_low"] <= threshold) & (communes["minutes_high"] > threshold)
     under = communes[communes["population_out"] > 0].copy()
     under["minutes"] = under["insee"].map(
         points.assign(_m=points["minutes"].where(~limit)).groupby("insee")["_m"].max()
@@ -359,7 +399,11 @@ def compute_coverage(
     communes["zone_id"] = communes["insee"].map(
         {c: z for z, cs in zip(zones["zone_id"], zones["communes"]) for c in cs}
     )
-    return Coverage(territory, networks, float(threshold), travel.method, points, communes, zones, chosen, model)
+    doubtful = set(communes.loc[communes["uncertain"], "insee"])
+    zones["communes_uncertain"] = [tuple(c for c in cs if c in doubtful) for cs in zones["communes"]]
+    warnings = coverage_warnings(territory, level, travel.method, site_warnings)
+    return Coverage(territory, networks, float(threshold), travel.method, points, communes, zones, chosen, model,
+                    warnings)
 
 
 def _access(travel: TravelModel, points: gpd.GeoDataFrame, sites: gpd.GeoDataFrame, networks: list[str]) -> None:
@@ -367,14 +411,18 @@ def _access(travel: TravelModel, points: gpd.GeoDataFrame, sites: gpd.GeoDataFra
     best = np.full(len(points), np.inf)
     best_km = np.full(len(points), np.inf)
     best_id = np.full(len(points), None, dtype=object)
+    best_low, best_high = np.full(len(points), np.inf), np.full(len(points), np.inf)
     for network in networks:
         of_network = sites[sites["network"] == network]
         if len(of_network) == 0:
             minutes, km = np.full(len(points), np.inf), np.full(len(points), np.inf)
             ids: np.ndarray = np.full(len(points), None, dtype=object)
+            low, high = minutes, minutes
         else:
             nearest = travel.nearest(points, of_network)
             minutes, km, ids = nearest.minutes, nearest.km, np.asarray(nearest.site_id, dtype=object)
+            low = minutes if nearest.minutes_low is None else nearest.minutes_low
+            high = minutes if nearest.minutes_high is None else nearest.minutes_high
         points[f"minutes_{network}"] = minutes
         points[f"km_{network}"] = km
         points[f"site_{network}"] = ids
@@ -382,7 +430,14 @@ def _access(travel: TravelModel, points: gpd.GeoDataFrame, sites: gpd.GeoDataFra
         best = np.where(better, minutes, best)
         best_km = np.where(better, km, best_km)
         best_id = np.where(better, ids, best_id)
+        best_low, best_high = np.minimum(best_low, low), np.minimum(best_high, high)
     points["minutes"], points["km"], points["site_id"] = best, best_km, best_id
+    # the interval of the time to the nearest site of any network (equal to minutes by road)
+    points["minutes_low"], points["minutes_high"] = best_low, best_high
+
+
+def _round_share(value: float) -> float | None:
+    return round(value, 4) if np.isfinite(value) else None
 
 
 def _round(value: float) -> float | None:

@@ -11,12 +11,20 @@ Weight (the formula lives here and only here, in :class:`DemandModel`)::
   available of:
 
   1. ``ifn``: the IFN 2020 global score / 100 (base 100 = regional mean,
-     see :mod:`planner.data.sources.indicators`);
-  2. ``proxy``: a linear estimate of score / 100 from the share of people 65+, the share
+     see :mod:`planner.data.sources.indicators`), from the IRIS files (IRIS rows, or
+     communes whose ``ifn_source`` is ``iris``);
+  2. ``ifn_2023``: the IFN 2023 model (ANCT) of the commune, its global score over the
+     population-weighted regional mean (``ifn2023_factor``, see
+     :mod:`planner.data.sources.ifn2023`); it replaces the 2020 region-file scores
+     (``ifn_source`` ``région``), which serve only where the 2023 score is missing;
+  3. ``proxy``: a linear estimate of score / 100 from the share of people 65+, the share
      with no or low diploma and the poverty rate (:data:`PROXY`);
-  3. ``proxy_chomage``: a linear estimate from the unemployment rate alone
+  4. ``proxy_chomage``: a linear estimate from the unemployment rate alone
      (:data:`FALLBACK_PROXY`), which exists almost everywhere (overseas included);
-  4. ``neutre``: 1 (the place counts at the base rate).
+  5. ``neutre``: 1 (the place counts at the base rate).
+
+Each row also says the vintage of its figure (``fragility_vintage``,
+:data:`SOURCE_VINTAGES`).
 
 The default bounds keep 99.9 % of IRIS scores unclipped (0.1 % quantile 15, 1 %
 quantile 50, 99 % quantile 142, 99.9 % quantile 169), so they only tame outliers (tiny
@@ -45,6 +53,16 @@ log = logging.getLogger(__name__)
 
 #: INSEE 2021: share of people aged 15+ in *illectronisme* (enquête TIC ménages).
 BASE_RATE = 0.154
+
+#: Vintage of the data behind each ``fragility_source`` (IFN 2020 from INSEE RP2016; the
+#: 2023 model; the proxy's inputs RP2016 and Filosofi 2016; unemployment 2021).
+SOURCE_VINTAGES: dict[str, str] = {
+    "ifn": "2020",
+    "ifn_2023": "2023-08",
+    "proxy": "2016",
+    "proxy_chomage": "2021",
+    "neutre": "",
+}
 
 #: The settings of the demand model, as the user sees them (CLI option, app field).
 SETTINGS: dict[str, str] = {
@@ -214,24 +232,29 @@ def fragility(frame: pd.DataFrame, model: DemandModel | None = None) -> pd.DataF
     Parameters
     ----------
     frame
-        Rows with any of ``ifn_score`` and the proxies' inputs (missing columns are
-        treated as missing values).
+        Rows with any of ``ifn_score`` (and ``ifn_source``), ``ifn2023_factor`` and the
+        proxies' inputs (missing columns are treated as missing values).
     model
         The demand model (default :class:`DemandModel`).
 
     Returns
     -------
-    DataFrame on ``frame``'s index: ``fragility_factor`` (bounded) and
-    ``fragility_source`` (``ifn``, ``proxy``, ``proxy_chomage`` or ``neutre``).
+    DataFrame on ``frame``'s index: ``fragility_factor`` (bounded),
+    ``fragility_source`` (``ifn``, ``ifn_2023``, ``proxy``, ``proxy_chomage`` or
+    ``neutre``) and ``fragility_vintage`` (:data:`SOURCE_VINTAGES`).
     """
     model = model or DemandModel()
     raw = pd.Series(np.nan, index=frame.index, dtype="float64")
     source = pd.Series("neutre", index=frame.index, dtype="str")
     steps: list[tuple[str, pd.Series]] = []
-    if model.use_ifn and "ifn_score" in frame.columns:
-        steps.append(
-            ("ifn", pd.to_numeric(frame["ifn_score"], errors="coerce").astype("float64") / 100.0)
-        )
+    if model.use_ifn:
+        ifn = _column(frame, "ifn_score") / 100.0
+        ifn2023 = _column(frame, "ifn2023_factor")
+        regional = (frame["ifn_source"].astype("str") == "région" if "ifn_source" in frame.columns
+                    else pd.Series(False, index=frame.index))
+        # The 2023 model replaces the 2020 region-file scores, kept where it is missing.
+        steps.append(("ifn", ifn.where(~(regional & ifn2023.notna()).to_numpy(dtype=bool))))
+        steps.append(("ifn_2023", ifn2023))
     if model.proxy is not None:
         steps.append(("proxy", model.proxy.predict(frame)))
     if model.fallback_proxy is not None:
@@ -241,7 +264,16 @@ def fragility(frame: pd.DataFrame, model: DemandModel | None = None) -> pd.DataF
         raw = raw.where(~take, values)
         source = source.where(~take, name)
     factor = raw.fillna(1.0).clip(model.factor_min, model.factor_max)
-    return pd.DataFrame({"fragility_factor": factor, "fragility_source": source})
+    vintage = source.map(SOURCE_VINTAGES).astype("str")
+    return pd.DataFrame({"fragility_factor": factor, "fragility_source": source,
+                         "fragility_vintage": vintage})
+
+
+def _column(frame: pd.DataFrame, name: str) -> pd.Series:
+    """A numeric column of ``frame`` as float (all missing when absent)."""
+    if name not in frame.columns:
+        return pd.Series(np.nan, index=frame.index, dtype="float64")
+    return pd.to_numeric(frame[name], errors="coerce").astype("float64")
 
 
 def demand_weight(frame: pd.DataFrame, model: DemandModel | None = None) -> pd.Series:

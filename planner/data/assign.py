@@ -33,6 +33,7 @@ import shapely
 
 from planner.config import SITE_COMMUNE_TOLERANCE_M, SUSPECT_DISTANCE_KM
 from planner.data import coords
+from planner.data.checks import check_site_file
 from planner.data.coords import metric_distance, wgs84
 from planner.data.files import new_report
 from planner.data.schema import SITE_COLUMNS, LoadReport, RowIssue, empty_sites
@@ -41,7 +42,7 @@ from planner.data.sources.communes import load_communes
 from planner.data.values import isin
 
 #: Bump when a loader's output changes, so that cached site layers are rebuilt.
-LAYER_VERSION = "4"
+LAYER_VERSION = "6"
 
 
 def norm_place(values: pd.Series) -> pd.Series:
@@ -212,6 +213,9 @@ def assign_communes(
         target[missing_poly] = hall_by_insee.reindex(named[missing_poly]).to_numpy()
         distance[check] = metric_distance(points[check], target)
     suspect_code = check & (np.nan_to_num(distance) > SUSPECT_DISTANCE_KM * 1000)
+    key_check = {"column": names["insee"], "checked": int((valid & has_point).sum()),
+                 "far": int(suspect_code.sum()), "unknown": int((unknown & has_point).sum()),
+                 "same_as_postcode": int((original.notna() & (original == postcode)).sum())}
     note(suspect_code, "insee",
          lambda i: f"coordonnées à {distance[i] / 1000:.0f} km de la commune {insee[i]} "
          "de son code INSEE : placé à la mairie de cette commune", "suspecte")
@@ -243,6 +247,10 @@ def assign_communes(
     chosen = _choose_commune(cand[["site", "insee"]], city, communes)
     by_pc = pd.Series(chosen.reindex(np.arange(n)).to_numpy(), dtype="str")
     suspect_pc &= by_pc.notna().to_numpy()
+    if not key_check["checked"]:  # no INSEE code: the postcode is the key column
+        key_check = {"column": names["postcode"],
+                     "checked": int((has_point & by_pc.notna().to_numpy() & ~valid).sum()),
+                     "far": int(suspect_pc.sum()), "unknown": 0, "same_as_postcode": 0}
     note(suspect_pc, "postcode",
          lambda i: f"coordonnées à {pc_distance[i] / 1000:.0f} km des communes du code postal "
          f"{postcode[i]} : placé à la mairie de {by_pc[i]}", "suspecte")
@@ -297,7 +305,9 @@ def assign_communes(
     sites["suspect"] = suspect
     sites = sites.set_geometry(gpd.GeoSeries(points, crs=wgs84()))
     issues.sort(key=lambda i: i.row)
-    return sites[keep].reset_index(drop=True), issues
+    out = sites[keep].reset_index(drop=True)
+    out.attrs["key_check"] = key_check
+    return out, issues
 
 
 def drop_duplicate_ids(
@@ -350,7 +360,8 @@ def finish_sites(
 
     Returns
     -------
-    The canonical site table (:data:`planner.data.schema.SITE_COLUMNS`, EPSG:4326).
+    The canonical site table (:data:`planner.data.schema.SITE_COLUMNS`, EPSG:4326);
+    a file refused by :func:`planner.data.checks.check_site_file` raises DataError.
     """
     frame = frame.reset_index(drop=True).copy()
     for col in SITE_COLUMNS:
@@ -390,6 +401,7 @@ def finish_sites(
     gdf["source"] = report.source
     gdf["vintage"] = report.vintage
     report.rows_kept = len(gdf)
+    check_site_file(report, gdf.attrs.get("key_check"))
     return to_canonical(gdf)
 
 
@@ -420,12 +432,15 @@ def finish_read_sites(
 
 def to_canonical(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     """Return the canonical columns, in order, with their types."""
+    if "advisors" not in frame:  # only some sources count the people helping at a site
+        frame = frame.assign(advisors=np.nan)
     out = frame[list(SITE_COLUMNS)].copy()
     for col in ("site_id", "name", "network", "kind", "address", "postcode", "insee",
                 "source", "vintage"):
         out[col] = pd.Series(out[col].to_numpy(dtype=object), dtype="str", index=out.index)
     for col in ("approximate", "suspect"):
         out[col] = out[col].fillna(False).astype(bool)
+    out["advisors"] = pd.to_numeric(out["advisors"], errors="coerce").astype("float64")
     out["opening_hours"] = out["opening_hours"].astype(object)
     out = out.set_geometry("geometry")
     if out.crs is None or out.crs != wgs84():

@@ -8,15 +8,24 @@ In memory, :func:`memo` keeps a loader's result for one data folder
 (``PLANNER_DATA_DIR``, resolved) and one state of its input files (path, size,
 modification time): changing the variable or a file gives a fresh result.
 :func:`clear_memory_cache` forgets every memoised result.
+
+:func:`atomic_write` is the one way files are written (caches, exports, downloads'
+manifests): never a partial file, nor a temporary left in the output folder.
 """
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
 import functools
 import hashlib
 import logging
 import os
+import re
+import shutil
 import tempfile
+import time
+import uuid
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -71,19 +80,160 @@ def cache_key(name: str, inputs: Iterable[str | Path], *extra: object) -> str:
     return f"{name}-{h.hexdigest()[:16]}"
 
 
-def atomic_write(path: Path, write: Callable[[Path], object]) -> None:
-    """Call ``write(tmp)`` on a temporary file next to ``path``, then move it into place."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    # keep the extension: some writers (GDAL's GeoPackage driver) look at it
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}.", suffix=f".tmp{path.suffix}")
-    os.close(fd)
+#: Prefix of the private folders where writers write (in the system temporary folder).
+STAGING_PREFIX = "planner-write-"
+#: Infix of the named temporaries of the fallback, in the output folder.
+TMP_INFIX = ".tmp-"
+#: Age (seconds) after which a temporary of an older version (no process id) is stale.
+STALE_AFTER_S = 3600
+_AT_FDCWD, _AT_EMPTY_PATH = -100, 0x1000  # Linux linkat(2)
+_LEGACY_TMP = re.compile(r"^\..+\.[a-z0-9_]{8}\.tmp(?:\.\w+)?$")
+
+
+def _alive(pid: int) -> bool:
+    """Whether a process with this id runs (on this machine)."""
     try:
-        write(Path(tmp))
-        os.chmod(tmp, FILE_MODE)
-        os.replace(tmp, path)
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OverflowError, ValueError):
+        return True
+    return True
+
+
+def _dead_writer(tail: str) -> bool:
+    """Whether ``<pid>-…`` names a process that no longer runs."""
+    pid = tail.split("-", 1)[0]
+    return pid.isdigit() and not _alive(int(pid))
+
+
+def clean_stale_temporaries(folder: Path) -> list[Path]:
+    """Remove what writers killed mid-write left behind.
+
+    That is: in ``folder``, the named temporaries ``.<name>.tmp-<pid>-…`` of dead
+    processes and the ``.<stem>.XXXXXXXX.tmp<ext>`` files of older versions (after
+    ``STALE_AFTER_S``); in the system temporary folder, the private staging folders
+    ``planner-write-<pid>-…`` of dead processes.
+
+    Returns
+    -------
+    The paths removed.
+    """
+    found: list[Path] = []
+    with contextlib.suppress(OSError):
+        for item in folder.iterdir():
+            name = item.name
+            if name.startswith(".") and TMP_INFIX in name:
+                if _dead_writer(name.rsplit(TMP_INFIX, 1)[1]):
+                    found.append(item)
+            elif _LEGACY_TMP.match(name):
+                with contextlib.suppress(OSError):
+                    if time.time() - item.lstat().st_mtime > STALE_AFTER_S:
+                        found.append(item)
+    with contextlib.suppress(OSError):
+        for item in Path(tempfile.gettempdir()).iterdir():
+            if item.name.startswith(STAGING_PREFIX) and _dead_writer(item.name[len(STAGING_PREFIX):]):
+                found.append(item)
+    removed = []
+    for item in found:
+        try:
+            if item.is_dir() and not item.is_symlink():
+                shutil.rmtree(item)
+            else:
+                item.unlink()
+        except OSError:
+            continue
+        removed.append(item)
+        log.info("fichier temporaire abandonné supprimé : %s", item)
+    return removed
+
+
+def _same_device(a: Path, b: Path) -> bool:
+    return a.stat().st_dev == b.stat().st_dev
+
+
+def _link_fd(fd: int, target: Path) -> bool:
+    """Give the anonymous (``O_TMPFILE``) file ``fd`` the name ``target``; whether it worked.
+
+    ``linkat`` through ``/proc/self/fd/N`` first, then ``linkat(fd, "", AT_EMPTY_PATH)``
+    (some kernels and sandboxes refuse one or the other).
+    """
+    with contextlib.suppress(OSError):
+        os.link(f"/proc/self/fd/{fd}", target, follow_symlinks=True)
+        return True
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        return libc.linkat(fd, b"", _AT_FDCWD, os.fsencode(target), _AT_EMPTY_PATH) == 0
+    except (OSError, AttributeError):
+        return False
+
+
+def _copy_into(staged: Path, fd: int) -> None:
+    with open(staged, "rb") as src, os.fdopen(fd, "wb", closefd=False) as dst:
+        shutil.copyfileobj(src, dst, 1 << 20)
+        dst.flush()
+        os.fchmod(fd, FILE_MODE)
+        os.fsync(fd)
+
+
+def _publish(staged: Path, path: Path) -> None:
+    """Move the finished ``staged`` file to ``path`` so that ``path`` is always whole.
+
+    Same file system: one rename. Otherwise the bytes are copied into an anonymous file
+    of the output folder (Linux ``O_TMPFILE``: it vanishes if the process dies), which is
+    linked under a unique name and renamed over ``path`` at once; where that is not
+    possible, into a named temporary ``.<name>.tmp-<pid>-…`` that the next write removes
+    if the process died.
+    """
+    os.chmod(staged, FILE_MODE)
+    if _same_device(staged, path.parent):
+        os.replace(staged, path)
+        return
+    unique = path.parent / f".{path.name}{TMP_INFIX}{os.getpid()}-{uuid.uuid4().hex[:8]}"
+    try:
+        linked = False
+        if hasattr(os, "O_TMPFILE"):
+            fd = -1
+            with contextlib.suppress(OSError):  # file systems without O_TMPFILE support
+                fd = os.open(path.parent, os.O_TMPFILE | os.O_WRONLY, FILE_MODE)
+            if fd >= 0:
+                try:
+                    _copy_into(staged, fd)
+                    linked = _link_fd(fd, unique)
+                finally:
+                    os.close(fd)
+        if not linked:
+            fd = os.open(unique, os.O_WRONLY | os.O_CREAT | os.O_EXCL, FILE_MODE)
+            try:
+                _copy_into(staged, fd)
+            finally:
+                os.close(fd)
+        os.replace(unique, path)
     finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(unique)
+
+
+def atomic_write(path: Path, write: Callable[[Path], object]) -> None:
+    """Call ``write(tmp)``, then put the finished file at ``path`` in one step.
+
+    ``tmp`` has ``path``'s name (some writers, such as GDAL's GeoPackage driver, look at
+    the extension) in a private folder of the system temporary folder, never in the
+    output folder: a process killed inside ``write`` leaves no partial nor hidden file
+    next to ``path``, and whatever it left elsewhere is removed by the next write
+    (:func:`clean_stale_temporaries`). ``path`` holds either its previous content or
+    the whole new one. The file gets the usual mode (``FILE_MODE``).
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    clean_stale_temporaries(path.parent)
+    staging = Path(tempfile.mkdtemp(prefix=f"{STAGING_PREFIX}{os.getpid()}-"))
+    try:
+        tmp = staging / path.name
+        write(tmp)
+        _publish(tmp, path)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
 
 
 def read_frame(path: Path) -> gpd.GeoDataFrame | pd.DataFrame:

@@ -1,47 +1,50 @@
-"""Download the official exports into the data folder, and report on that folder.
+"""Download the official exports into the data folder (``planner data fetch``).
 
-``planner data fetch`` downloads, for each selected layer of the source manifest
-(``geodata/sources.toml``) that has a ``url``, the current official export into the
-data folder at the layer's ``fetch_name``, with a progress bar on stderr. A download
-goes to a temporary file next to its destination, is hashed on the fly, and is moved
-into place with :func:`os.replace` only once complete: an interrupted or failed
-download never leaves a partial file and never touches the previous one. Each
-download is recorded (layer, URL, date, sha256, size, file) in ``fetched.json`` in
-the data folder. A second fetch of an unchanged export is downloaded again to a
-temporary file, found identical by its sha256, and discarded: the file in place is
-not rewritten (same inode, same modification time) and only its ``checked`` date is
-updated in ``fetched.json``.
+For each selected layer of the source manifest (``geodata/sources.toml``) that has a
+``url``, the current official export is downloaded (:mod:`planner.data.download`:
+progress bar, ``.part`` file resumed with HTTP ``Range`` after a cut), checked against
+the manifest's ``sha256`` when it pins one, opened when it is a zip archive
+(``archive_member``), checked to be readable by the loaders (and to hold the layer's
+``columns``), and only then moved into place at the layer's ``fetch_name`` with
+:func:`os.replace`: a failed download never leaves a partial file in the layer and
+never touches the previous one. Each download is recorded (layer, URL, date, sha256
+and size of the file in place, and of the archive) in ``fetched.json``. A second
+fetch of an unchanged export leaves the file in place untouched (same inode) and
+only updates its ``checked`` date.
 
-Offline, a download fails fast: one attempt, a short connection timeout, no retry
-loop, and a French :class:`~planner.errors.DataError` naming the URL and the path
-where the file can be placed by hand.
+With ``departements`` (``planner data fetch --territory``), only the layers that
+territory is missing are selected; every layer fetched today is a national file (it
+covers all of France), which the result says (``scope``).
 
-``planner data status`` (:mod:`planner.data.status`) reports on the data folder.
+Offline, a download fails fast: a short connection timeout, no retry before the first
+byte, and a French :class:`~planner.errors.DataError` naming the URL and what to do.
 
-For tests and mirrors, the URLs can be overridden with the ``urls`` parameter
-(layer -> URL) or the environment variable ``PLANNER_FETCH_BASE_URL`` (the URL of a
-layer becomes ``<base>/<fetch_name>``).
+For tests and mirrors, the URLs can be overridden with ``urls`` (layer -> URL) or the
+environment variable ``PLANNER_FETCH_BASE_URL`` (a layer's URL becomes
+``<base>/<fetch_name>``; an archive layer is served there as its zip).
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 import os
-import tempfile
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 from urllib.parse import quote
 
-from planner import fr
+import requests
+
 from planner.config import MAX_FILE_BYTES, data_dir
 from planner.data import catalog
+from planner.data.archive import check_columns, extract_member
 from planner.data.cache import FILE_MODE, atomic_write, file_digest
 from planner.data.catalog import FETCH_MANIFEST
+from planner.data.download import Progress, discard, download
+from planner.data.files import count_rows
 from planner.errors import DataError
 
 log = logging.getLogger(__name__)
@@ -52,13 +55,15 @@ BASE_URL_ENV = "PLANNER_FETCH_BASE_URL"
 CONNECT_TIMEOUT_S = 5.0
 #: Seconds to wait between two bytes of a response.
 READ_TIMEOUT_S = 60.0
-#: Bytes read at a time while downloading.
-CHUNK_BYTES = 1 << 16
 
 #: Status of a layer after a fetch (French, shown to users).
 DOWNLOADED = "téléchargé"
 UNCHANGED = "inchangé"
 SKIPPED = "ignoré"
+FAILED = "échec"
+
+#: Layers ``planner data fetch`` never selects by itself (road graphs have their own command).
+_OWN_COMMAND = frozenset({"roads"})
 
 
 @dataclass
@@ -73,27 +78,18 @@ class FetchResult:
     size: int | None = None
     date: str | None = None
     message: str = ""
+    scope: str = "national"
+    resumed: bool = False
 
     def as_dict(self) -> dict[str, Any]:
         """Return the result as a plain dict (for JSON output)."""
         return asdict(self)
 
 
-# --------------------------------------------------------------------------- fetch
-
-
 def parse_layer_names(values: Iterable[str] | None) -> list[str] | None:
     """Split ``--layers`` values (repeated and/or comma-separated) into unique names.
 
-    Parameters
-    ----------
-    values
-        Option values, e.g. ``["la_poste,france_services", "mediation_numerique"]``.
-
-    Returns
-    -------
-    list of str or None
-        The names in order, without duplicates; ``None`` when nothing was given.
+    Returns ``None`` when nothing was given.
     """
     names: list[str] = []
     for value in values or ():
@@ -109,9 +105,45 @@ def downloadable_layers() -> list[str]:
     return [name for name, lay in catalog.layers().items() if lay.url and lay.fetch_name]
 
 
-def _select(names: list[str] | None, urls: Mapping[str, str] | None) -> list[catalog.Layer]:
+def _bundle_covers(deps: set[str]) -> bool:
+    """Whether the demo bundle in use holds these départements (its layers then count)."""
+    manifest = catalog.bundle_manifest()
+    if not manifest:
+        return False
+    held = manifest.get("departements") or str(manifest.get("territory", "")).split(",")
+    return deps <= {str(d).strip().zfill(2) for d in held if str(d).strip()}
+
+
+def missing_for(departements: Iterable[str], root: Path | None = None) -> list[str]:
+    """Return the layers a territory lacks: national layers without any file, and
+    département layers (IFN IRIS) without the file of one of its départements.
+
+    A layer counts when its files are in the data folder (``root``), or in the demo
+    bundle when the bundle holds every département of the territory.
+    """
+    deps = {str(d).zfill(2) for d in departements}
+    root = root or data_dir()
+    bundle = _bundle_covers(deps)
+    out = []
+    for name, lay in catalog.layers().items():
+        files = lay.files(root) or (lay.files() if bundle else [])
+        if lay.scope == "departement":
+            have = {p.stem.zfill(2) for p in files}
+            if deps - have:
+                out.append(name)
+        elif not files and not (bundle and lay.empty_in_bundle()):  # no row here: not missing
+            out.append(name)
+    return out
+
+
+def _select(
+    names: list[str] | None, urls: Mapping[str, str] | None, departements: list[str] | None,
+    root: Path,
+) -> list[catalog.Layer]:
     manifest = catalog.layers()
     if names is None:
+        if departements is not None:
+            return [manifest[n] for n in missing_for(departements, root) if n not in _OWN_COMMAND]
         chosen = [
             n for n, lay in manifest.items() if (lay.url and lay.fetch_name) or n in (urls or {})
         ]
@@ -130,18 +162,8 @@ def _select(names: list[str] | None, urls: Mapping[str, str] | None) -> list[cat
 def resolve_url(layer: catalog.Layer, urls: Mapping[str, str] | None = None) -> str | None:
     """Return the URL to download ``layer`` from, or ``None`` when it has none.
 
-    Parameters
-    ----------
-    layer
-        A layer of the manifest.
-    urls
-        Optional overrides, layer name -> URL (used first).
-
-    Returns
-    -------
-    str or None
-        ``urls[layer]``, else ``$PLANNER_FETCH_BASE_URL/<fetch_name>`` when that variable
-        is set and the layer is downloadable, else the manifest's ``url``.
+    ``urls[layer]`` first, else ``$PLANNER_FETCH_BASE_URL/<fetch_name>`` when that
+    variable is set and the layer is downloadable, else the manifest's ``url``.
     """
     if urls and layer.name in urls:
         return urls[layer.name]
@@ -171,210 +193,129 @@ def _write_fetch_manifest(root: Path, records: dict[str, dict[str, Any]]) -> Non
     atomic_write(root / FETCH_MANIFEST, lambda tmp: tmp.write_text(text, "utf-8"))
 
 
-class _HashingWriter:
-    """File-like sink that hashes, counts and caps what the downloader writes."""
-
-    def __init__(self, fh: IO[bytes], limit: int, url: str) -> None:
-        self._fh = fh
-        self._limit = limit
-        self._url = url
-        self.sha = hashlib.sha256()
-        self.size = 0
-
-    def write(self, chunk: bytes) -> int:
-        self.size += len(chunk)
-        if self.size > self._limit:
-            raise DataError(
-                f"le fichier téléchargé depuis {self._url} dépasse "
-                f"{fr.size(self._limit)} : ce n'est pas l'export attendu",
-                hint="vérifiez l'URL dans geodata/sources.toml",
-            )
-        self.sha.update(chunk)
-        return self._fh.write(chunk)
-
-    def flush(self) -> None:
-        self._fh.flush()
-
-
-def _offline_error(url: str, dest: Path, reason: str) -> DataError:
-    return DataError(
-        f"téléchargement impossible de {url} : {reason}",
-        file=dest,
-        hint=f"vérifiez la connexion, ou téléchargez le fichier vous-même et placez-le à la main ici : {dest}",
-    )
+def _network_error(
+    url: str, lay: catalog.Layer, exc: Exception, timeout: tuple[float, float], root: Path
+) -> DataError:
+    if isinstance(exc, requests.exceptions.HTTPError):
+        code = exc.response.status_code if exc.response is not None else "?"
+        reason = "fichier introuvable (erreur HTTP 404)" if code == 404 else f"erreur HTTP {code}"
+        hint = ("l'adresse a peut-être changé : corrigez « url » dans geodata/sources.toml, "
+                f"ou {_by_hand(lay, root)}")
+    else:
+        if isinstance(exc, requests.exceptions.ConnectTimeout):
+            reason = f"pas de réponse du serveur en {timeout[0]:g} s (hors ligne ?)"
+        elif isinstance(exc, requests.exceptions.Timeout):
+            reason = f"le serveur ne répond plus (délai de {timeout[1]:g} s dépassé)"
+        elif isinstance(exc, requests.exceptions.ChunkedEncodingError):
+            reason = "connexion coupée pendant le téléchargement"
+        elif isinstance(exc, requests.exceptions.ConnectionError):
+            reason = "serveur injoignable (hors ligne, nom inconnu ou connexion refusée)"
+        else:
+            reason = f"erreur réseau ({exc.__class__.__name__})"
+        hint = (f"vérifiez la connexion puis relancez (la reprise est automatique), "
+                f"ou {_by_hand(lay, root)}")
+    return DataError(f"téléchargement impossible de {url} : {reason}", hint=hint)
 
 
-class _LazyBar:
-    """tqdm progress bar (stderr) created only once the server has answered.
-
-    pooch sets ``total`` after a successful response, then calls ``update``,
-    ``reset`` and ``close``: a failed connection shows no empty bar.
-    """
-
-    def __init__(self, label: str) -> None:
-        self._label = label
-        self._bar: Any = None
-
-    @property
-    def total(self) -> int | None:
-        return None if self._bar is None else self._bar.total
-
-    @total.setter
-    def total(self, value: int) -> None:
-        # tqdm is imported only when a download starts: the only user, and not needed
-        # by any other command.
-        from tqdm.auto import tqdm
-
-        self._bar = tqdm(
-            desc=self._label, total=value or None, unit="B", unit_scale=True, ncols=79, leave=True
-        )
-
-    def update(self, n: int) -> None:
-        if self._bar is not None:
-            self._bar.update(n)
-
-    def reset(self) -> None:
-        if self._bar is not None:
-            self._bar.reset()
-
-    def close(self) -> None:
-        if self._bar is not None:
-            self._bar.close()
+def _by_hand(lay: catalog.Layer, root: Path | None = None) -> str:
+    dest = (root or data_dir()) / (lay.fetch_name or lay.path)
+    return f"téléchargez le fichier vous-même et placez-le à la main ici : {dest}"
 
 
-def _download(
-    url: str,
-    sink: _HashingWriter,
-    *,
-    label: str,
-    progressbar: bool,
-    timeout: tuple[float, float],
-) -> None:
-    """Stream ``url`` into ``sink`` with pooch's HTTP downloader (one attempt, no retry)."""
-    # pooch (and requests) take a few hundred ms to import: only downloads need them.
-    import pooch
-
-    bar: Any = _LazyBar(label) if progressbar else False
-    downloader = pooch.HTTPDownloader(progressbar=bar, chunk_size=CHUNK_BYTES, timeout=timeout)
-    try:
-        downloader(url=url, output_file=sink, pooch=None)
-    finally:
-        if bar is not False:
-            bar.close()
+def _incoming(dest: Path) -> Path:
+    """Hidden file next to ``dest`` where a download is checked before it replaces anything."""
+    return dest.with_name(f".{dest.stem}.incoming{dest.suffix}")
 
 
 def _fetch_one(
-    layer: catalog.Layer,
-    url: str,
-    root: Path,
-    records: dict[str, dict[str, Any]],
-    *,
-    progressbar: bool,
-    timeout: tuple[float, float],
-    max_bytes: int,
+    lay: catalog.Layer, url: str, root: Path, records: dict[str, dict[str, Any]], *,
+    timeout: tuple[float, float], max_bytes: int, progressbar: bool,
+    progress: Progress | None, checksum: str | None,
 ) -> FetchResult:
-    # requests is slow to import; only a download needs it (see _download).
-    import requests
-
-    assert layer.fetch_name is not None
-    dest = root / layer.fetch_name
+    assert lay.fetch_name is not None
+    dest = root / lay.fetch_name
     created = [d for d in (dest.parent, *dest.parent.parents) if not d.exists()]
     try:
         dest.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp_name = tempfile.mkstemp(dir=dest.parent, prefix=f".{dest.name}.", suffix=".part")
     except OSError as exc:
         raise DataError(
             f"impossible d'écrire dans le dossier de données {dest.parent} ({exc.strerror})",
-            file=dest,
-            hint="réglez PLANNER_DATA_DIR sur un dossier où vous avez le droit d'écrire",
+            file=dest, hint="réglez PLANNER_DATA_DIR sur un dossier où vous avez le droit d'écrire",
         ) from exc
-    tmp = Path(tmp_name)
+    part = dest.with_name(f".{dest.name}.part")
+    incoming = _incoming(dest)
+    keep_part = False
     try:
-        with os.fdopen(fd, "wb") as fh:
-            sink = _HashingWriter(fh, max_bytes, url)
-            try:
-                _download(url, sink, label=layer.name, progressbar=progressbar, timeout=timeout)
-            except requests.exceptions.HTTPError as exc:
-                code = exc.response.status_code if exc.response is not None else "?"
-                reason = (
-                    "fichier introuvable (erreur HTTP 404)"
-                    if code == 404
-                    else f"erreur HTTP {code}"
-                )
-                raise DataError(
-                    f"téléchargement impossible de {url} : {reason}",
-                    file=dest,
-                    hint="l'adresse a peut-être changé : corrigez « url » dans geodata/sources.toml, "
-                    f"ou placez le fichier à la main ici : {dest}",
-                ) from exc
-            except requests.exceptions.ConnectTimeout as exc:
-                raise _offline_error(
-                    url, dest, f"pas de réponse du serveur en {timeout[0]:g} s (hors ligne ?)"
-                ) from exc
-            except requests.exceptions.Timeout as exc:
-                raise _offline_error(
-                    url, dest, f"le serveur ne répond plus (délai de {timeout[1]:g} s dépassé)"
-                ) from exc
-            except requests.exceptions.ConnectionError as exc:
-                raise _offline_error(
-                    url, dest, "serveur injoignable (hors ligne, nom inconnu ou connexion refusée)"
-                ) from exc
-            except requests.exceptions.RequestException as exc:
-                raise _offline_error(
-                    url, dest, f"erreur réseau ({exc.__class__.__name__})"
-                ) from exc
-        if sink.size == 0:
+        try:
+            got = download(url, part, timeout=timeout, max_bytes=max_bytes, label=lay.name,
+                           progressbar=progressbar, progress=progress)
+        except requests.exceptions.HTTPError as exc:
+            raise _network_error(url, lay, exc, timeout, root) from exc
+        except requests.exceptions.RequestException as exc:
+            keep_part = part.is_file() and part.stat().st_size > 0  # resumed next time
+            raise _network_error(url, lay, exc, timeout, root) from exc
+        if got.size == 0:
+            raise DataError(f"le serveur a renvoyé un fichier vide pour {url}",
+                            hint=f"réessayez plus tard, ou {_by_hand(lay, root)}")
+        if checksum and got.sha256 != checksum.lower():
             raise DataError(
-                f"le serveur a renvoyé un fichier vide pour {url}",
-                file=dest,
-                hint=f"réessayez plus tard, ou placez le fichier à la main ici : {dest}",
+                f"somme de contrôle différente pour {url} : sha256 {got.sha256[:12]}… reçu, "
+                f"{checksum[:12]}… attendu ; fichier écarté",
+                hint="le fichier a changé ou a été altéré en route : relancez, sinon vérifiez "
+                f"« sha256 » dans geodata/sources.toml, ou {_by_hand(lay, root)}",
             )
-        sha = sink.sha.hexdigest()
+        if lay.archive_member:
+            extract_member(part, lay.archive_member, incoming, url=url, max_bytes=max_bytes)
+            discard(part)
+        else:
+            os.replace(part, incoming)
+            discard(part)
+        _check_readable(lay, incoming, url, root)
+        sha, size = file_digest(incoming), incoming.stat().st_size
         now = datetime.now(UTC).isoformat(timespec="seconds")
         relative = dest.relative_to(root).as_posix()
-        previous = records.get(layer.name, {})
-        if dest.is_file() and file_digest(dest) == sha:
-            # Identical content: keep the file in place untouched, only note the check.
-            tmp.unlink()
-            record = {
-                **previous,
-                "layer": layer.name,
-                "url": url,
-                "sha256": sha,
-                "size": sink.size,
-                "file": relative,
-            }
+        record: dict[str, Any] = {"layer": lay.name, "url": url, "sha256": sha, "size": size,
+                                  "file": relative, "scope": lay.scope}
+        if lay.archive_member:
+            record.update(archive_sha256=got.sha256, archive_size=got.size,
+                          archive_member=lay.archive_member)
+        if dest.is_file() and file_digest(dest) == sha:  # identical: the file stays untouched
+            record = {**records.get(lay.name, {}), **record, "checked": now}
             record.setdefault("date", now)
-            record["checked"] = now
-            records[layer.name] = record
-            return FetchResult(
-                layer.name,
-                UNCHANGED,
-                url,
-                relative,
-                sha,
-                sink.size,
-                record["date"],
-                "fichier identique à celui déjà présent : non réécrit",
-            )
-        tmp.chmod(FILE_MODE)
-        os.replace(tmp, dest)
-        records[layer.name] = {
-            "layer": layer.name,
-            "url": url,
-            "date": now,
-            "checked": now,
-            "sha256": sha,
-            "size": sink.size,
-            "file": relative,
-        }
-        return FetchResult(layer.name, DOWNLOADED, url, relative, sha, sink.size, now, "")
+            records[lay.name] = record
+            return FetchResult(lay.name, UNCHANGED, url, relative, sha, size, record["date"],
+                               "fichier identique à celui déjà présent : non réécrit",
+                               lay.scope, got.resumed)
+        incoming.chmod(FILE_MODE)
+        os.replace(incoming, dest)
+        records[lay.name] = {**record, "date": now, "checked": now}
+        return FetchResult(lay.name, DOWNLOADED, url, relative, sha, size, now, _scope_note(lay),
+                           lay.scope, got.resumed)
     finally:
-        if tmp.exists():
-            tmp.unlink()
+        incoming.unlink(missing_ok=True)
+        if not keep_part:
+            discard(part)
         for folder in created:  # innermost first: only the empty folders made here
-            if folder.is_dir() and not dest.exists() and not any(folder.iterdir()):
+            if folder.is_dir() and not any(folder.iterdir()):
                 folder.rmdir()
+
+
+def _check_readable(lay: catalog.Layer, path: Path, url: str, root: Path) -> None:
+    """Refuse a download the loaders could not read (it would replace a good file)."""
+    try:
+        if lay.columns:
+            check_columns(path, lay.columns)
+        count_rows(path)
+    except DataError as exc:
+        raise DataError(
+            f"le fichier téléchargé depuis {url} n'est pas lisible comme « {lay.title} » : "
+            f"{exc.message} ; rien n'a été remplacé",
+            hint=lay.how or _by_hand(lay, root),
+        ) from exc
+
+
+def _scope_note(lay: catalog.Layer) -> str:
+    return "fichier national : couvre toute la France" if lay.scope == "national" else ""
 
 
 def fetch(
@@ -382,7 +323,12 @@ def fetch(
     *,
     root: Path | None = None,
     urls: Mapping[str, str] | None = None,
+    departements: Iterable[str] | None = None,
     progressbar: bool = True,
+    progress: Progress | None = None,
+    on_layer: Any = None,
+    checksums: Mapping[str, str] | None = None,
+    keep_going: bool = False,
     connect_timeout: float = CONNECT_TIMEOUT_S,
     read_timeout: float = READ_TIMEOUT_S,
     max_bytes: int = MAX_FILE_BYTES,
@@ -392,13 +338,25 @@ def fetch(
     Parameters
     ----------
     layers
-        Layer names of the manifest; ``None`` for every layer with a download URL.
+        Layer names of the manifest; ``None`` for every layer with a download URL (or,
+        with ``departements``, every layer that territory lacks).
     root
         The data folder (default: :func:`planner.config.data_dir`).
     urls
         Optional URL overrides, layer name -> URL (tests, mirrors).
+    departements
+        The territory's départements (``planner data fetch --territory``).
     progressbar
         Show a tqdm progress bar on stderr.
+    progress
+        Optional callback ``(received, total)`` for each download (the app).
+    on_layer
+        Optional callback ``(index, count, layer)`` called before each layer.
+    checksums
+        Expected sha256 per layer, in addition to the manifest's ``sha256``.
+    keep_going
+        Go on after a failed layer (its result has status ``échec`` and the French
+        message) instead of raising.
     connect_timeout, read_timeout
         Seconds to wait for the connection, and between two bytes of the response.
     max_bytes
@@ -407,55 +365,57 @@ def fetch(
     Returns
     -------
     list of FetchResult
-        One per selected layer, in order: downloaded, unchanged or skipped (no URL).
+        One per selected layer, in order: downloaded, unchanged, or skipped (no URL:
+        its message says how to get it).
 
     Raises
     ------
     DataError
-        Unknown layer names (the message lists the valid ones); a download that fails
-        (offline, unknown host, refused connection, timeout, HTTP error, empty or
-        oversized file), in French, naming the URL and where to place the file by hand.
-        Layers fetched before the failure stay fetched and recorded.
+        Unknown layer names; a download that fails (offline, refused, timeout, HTTP
+        error, cut beyond the resumptions, checksum mismatch, empty, oversized or
+        unreadable file), in French, naming the URL and what to do. Layers fetched
+        before the failure stay fetched and recorded.
     """
-    names = None if layers is None else list(layers)
-    selected = _select(names, urls)
     root = root or data_dir()
+    names = None if layers is None else list(layers)
+    deps = None if departements is None else [str(d) for d in departements]
+    selected = _select(names, urls, deps, root)
     records = read_fetch_manifest(root)
     results: list[FetchResult] = []
     timeout = (connect_timeout, read_timeout)
+    expected = {**{n: lay.sha256 for n, lay in catalog.layers().items() if lay.sha256},
+                **(checksums or {})}
     try:
-        for lay in selected:
+        for index, lay in enumerate(selected):
+            if on_layer is not None:
+                on_layer(index, len(selected), lay)
             url = resolve_url(lay, urls)
             if url is None or not lay.fetch_name:
-                message = (
-                    f"aucune URL de téléchargement publique pour « {lay.title} » : couche ignorée ; "
-                    f"placez le fichier à la main dans {root / lay.path}"
-                )
-                log.info(message)
-                results.append(FetchResult(lay.name, SKIPPED, message=message))
+                message = f"pas de téléchargement public stable pour « {lay.title} » : {lay.remedy()}"
+                results.append(FetchResult(lay.name, SKIPPED, message=message, scope=lay.scope))
                 continue
             log.info("téléchargement de %s depuis %s", lay.name, url)
-            results.append(
-                _fetch_one(
-                    lay,
-                    url,
-                    root,
-                    records,
-                    progressbar=progressbar,
-                    timeout=timeout,
-                    max_bytes=max_bytes,
-                )
-            )
+            try:
+                results.append(_fetch_one(
+                    lay, url, root, records, timeout=timeout, max_bytes=max_bytes,
+                    progressbar=progressbar, progress=progress, checksum=expected.get(lay.name),
+                ))
+            except DataError as exc:
+                if not keep_going:
+                    raise
+                results.append(FetchResult(lay.name, FAILED, url, message=str(exc), scope=lay.scope))
     finally:
-        if any(r.status != SKIPPED for r in results):
+        if any(r.status in (DOWNLOADED, UNCHANGED) for r in results):
             _write_fetch_manifest(root, records)
     return results
 
 
-def fetch_report(results: list[FetchResult], root: Path | None = None) -> dict[str, Any]:
+def fetch_report(results: list[FetchResult], root: Path | None = None,
+                 territory: str | None = None) -> dict[str, Any]:
     """Return the outcome of a fetch as one JSON-ready object."""
     return {
         "data_dir": str(root or data_dir()),
         "manifest": FETCH_MANIFEST,
+        "territory": territory,
         "layers": [r.as_dict() for r in results],
     }

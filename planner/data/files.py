@@ -29,6 +29,7 @@ from planner.data.read import (
     select_columns,
 )
 from planner.data.schema import LoadReport
+from planner.data.sniff import check_text_bytes
 from planner.data.values import as_text
 from planner.errors import DataError
 
@@ -42,18 +43,67 @@ CSV_SUFFIXES = (".csv", ".tsv", ".txt")
 def read_excel(
     path: str | Path, aliases: Mapping[str, Sequence[str]], required: Iterable[str]
 ) -> tuple[pd.DataFrame, np.ndarray]:
-    """Read the first sheet of an XLSX file like :func:`read_csv` reads a CSV."""
+    """Read the first sheet of an XLSX file like :func:`read_csv` reads a CSV.
+
+    Row numbers are the sheet's (the header is row 1). openpyxl's errors are never
+    shown: a file that is not a workbook is told for what it is (text, archive...).
+    """
     path = check_file(path)
+    head = path.read_bytes()[:8]
+    if not head.startswith(b"PK\x03\x04"):
+        try:
+            check_text_bytes(path.read_bytes(), path)
+        except DataError as exc:
+            if "classeur Excel renommé" not in exc.message:
+                raise
+        else:
+            raise DataError("ce fichier n'est pas un classeur Excel mais un fichier texte "
+                            f"renommé en {path.suffix.lower()}", file=path,
+                            hint="donnez-lui l'extension .csv, ou ouvrez-le et "
+                            "enregistrez-le au format .xlsx")
     try:
         raw = pd.read_excel(path, dtype=str, engine="openpyxl")
     except Exception as exc:  # openpyxl raises many types for corrupt files
-        raise DataError(f"classeur Excel illisible : {exc}", file=path,
-                        hint="ouvrez-le et enregistrez-le au format .xlsx") from exc
+        raise DataError("classeur Excel illisible (fichier abîmé, tronqué ou protégé par "
+                        "mot de passe)", file=path,
+                        hint="ouvrez-le dans un tableur et enregistrez-le à nouveau au "
+                        "format .xlsx") from exc
     raw.columns = [str(c).strip() for c in raw.columns]
     mapping = map_columns(list(raw.columns), aliases, required, path)
     if raw.empty:
         raise DataError("classeur sans aucune ligne de données", file=path)
-    return select_columns(raw, mapping, len(raw)), np.arange(1, len(raw) + 1)
+    return select_columns(raw, mapping, len(raw)), np.arange(2, len(raw) + 2)
+
+
+#: json's messages -> French.
+_JSON_MESSAGES: dict[str, str] = {
+    "Expecting value": "valeur attendue",
+    "Expecting ',' delimiter": "virgule attendue",
+    "Expecting ':' delimiter": "deux-points attendu",
+    "Expecting property name enclosed in double quotes": "nom de champ entre guillemets attendu",
+    "Unterminated string starting at": "texte entre guillemets jamais refermé",
+    "Invalid control character at": "caractère de contrôle dans un texte",
+    "Invalid \\escape": "séquence d'échappement invalide",
+    "Invalid \\uXXXX escape": "séquence \\u invalide",
+    "Extra data": "données en trop après la fin du JSON",
+}
+
+
+def json_error(exc: json.JSONDecodeError, text: str, path: Path) -> DataError:
+    """Return the French :class:`DataError` of a JSON parse error (file, line, column).
+
+    A document that ends before it is complete (a cut download) is told as such,
+    naming the line where it ends.
+    """
+    rest = text[exc.pos:].strip()
+    if exc.msg.startswith("Unterminated string") or (exc.msg.startswith("Expecting") and not rest):
+        end = text.rstrip()
+        line = end.count("\n") + 1
+        return DataError(f"fichier JSON tronqué : il s'arrête ligne {line} avant la fin du "
+                         "document", file=path, row=line, hint=AGAIN)
+    what = _JSON_MESSAGES.get(exc.msg, "syntaxe JSON invalide")
+    return DataError(f"JSON invalide (ligne {exc.lineno}, colonne {exc.colno}) : {what}",
+                     file=path, row=exc.lineno, column=f"caractère {exc.colno}", hint=AGAIN)
 
 
 def read_json_list(path: str | Path) -> list[dict[str, Any]]:
@@ -63,8 +113,9 @@ def read_json_list(path: str | Path) -> list[dict[str, Any]]:
     try:
         data: Any = json.loads(text)
     except json.JSONDecodeError as exc:
-        raise DataError(f"JSON invalide (ligne {exc.lineno}, colonne {exc.colno}) : {exc.msg}",
-                        file=path, hint=AGAIN) from exc
+        raise json_error(exc, text, path) from None
+    except RecursionError:
+        raise DataError("JSON trop imbriqué", file=path, hint=AGAIN) from None
     if isinstance(data, dict):
         data = next((v for k, v in data.items() if k in ("data", "features", "lieux", "results")
                      and isinstance(v, list)), data)
@@ -91,7 +142,7 @@ def read_json_records(
     raw = pd.DataFrame.from_records(data)
     mapping = map_columns(list(raw.columns), aliases, required, path)
     out = pd.DataFrame({c: as_text(raw[src]) for c, src in mapping.items()})
-    out.attrs.update(columns=mapping, rows_read=len(data))
+    out.attrs.update(columns=mapping, rows_read=len(data), file_columns=list(raw.columns))
     return out, np.arange(1, len(data) + 1)
 
 
@@ -145,7 +196,7 @@ def read_layer(
 
     Returns
     -------
-    The table, the 1-based data row of each of its rows and a new load report for the
+    The table, the line (CSV; XLSX: sheet row; JSON: record number) of each of its rows and a new load report for the
     file (``rows_read`` set).
     """
     path = Path(path) if path is not None else catalog.layer(layer).file()
@@ -153,6 +204,33 @@ def read_layer(
     raw, rows = read_table(path, aliases, required, report, formats)
     report.rows_read = raw.attrs["rows_read"]
     return raw, rows, report
+
+
+def require_one_of(
+    raw: pd.DataFrame,
+    report: LoadReport,
+    choices: Sequence[Sequence[str]],
+    aliases: Mapping[str, Sequence[str]],
+) -> None:
+    """Refuse a table that has none of ``choices`` (each a set of canonical columns).
+
+    Raises
+    ------
+    DataError
+        Naming the file, the accepted columns and the columns found.
+    """
+    if any(all(c in raw for c in choice) for choice in choices):
+        return
+    wanted = " ou ".join(" et ".join((aliases.get(c) or (c,))[0] for c in choice)
+                         for choice in choices)
+    found = ", ".join(f"« {c} »" for c in list(raw.attrs.get("file_columns", []))[:30])
+    raise DataError(
+        f"colonne(s) obligatoire(s) absente(s) : {wanted}"
+        + (f" ; colonnes trouvées : {found}" if found else ""),
+        file=report.file, column=(aliases.get(choices[0][0]) or (choices[0][0],))[0],
+        hint="vérifiez que le fichier est le bon export ; les noms de colonnes acceptés "
+        "sont listés dans geodata/README.md",
+    )
 
 
 def layer_paths(layer: str, path: str | Path | Iterable[str | Path] | None) -> list[Path]:
@@ -194,6 +272,8 @@ def count_rows(path: str | Path) -> int | None:
             report = LoadReport(layer="", file=str(path), source="", vintage="", licence="")
             read_headerless(path, read_headers(headers), (), report)
             return report.rows_read
+        if path.name == catalog.HEADERS_FILE:
+            return None
         return len(read_records(path).rows)
     if suffix in JSON_SUFFIXES:
         return len(read_json_list(path))

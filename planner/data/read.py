@@ -9,19 +9,23 @@ detected, column names are matched through aliases (accents, case and punctuatio
 ignored), and malformed lines (a wrong number of fields) are dropped *and reported* in
 the :class:`~planner.data.schema.LoadReport`, never silently.
 
-Row numbers in reports are 1-based data rows: the header line and blank lines are not
-counted, and a quoted field spanning several lines is one row.
+Row numbers in reports are line numbers in the file, as a text editor shows them: the
+header is line 1, the first data row line 2 (line 1 in a file without header row), and
+a record whose quoted field spans several lines is numbered by its first line. A file
+cut in the middle (its last record short of fields, or a quote never closed) is refused
+naming the line where it ends; a file most of whose lines have a wrong number of fields
+is refused naming the likely cause (a separator inside unquoted values).
 """
 
 from __future__ import annotations
 
+import contextlib
 import csv
-import io
 import logging
 import re
 import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -30,7 +34,9 @@ import pandas as pd
 from planner import fr
 from planner.config import MAX_FILE_BYTES
 from planner.data import catalog
+from planner.data.lines import AGAIN, check_complete, check_widths, parse_csv
 from planner.data.schema import LoadReport
+from planner.data.sniff import check_text_bytes, strip_controls
 from planner.data.values import clean_text
 from planner.errors import DataError
 
@@ -38,9 +44,7 @@ log = logging.getLogger(__name__)
 
 #: Separators a CSV file may use, in order of preference when counts tie.
 SEPARATORS: tuple[str, ...] = (";", ",", "\t")
-_SEPARATOR_NAMES = {";": "point-virgule", ",": "virgule", "\t": "tabulation"}
 _QUOTED = re.compile(r'"(?:[^"]|"")*"')
-AGAIN = "téléchargez à nouveau le fichier"
 
 
 # --------------------------------------------------------------------------- text
@@ -86,8 +90,12 @@ def decode(data: bytes, path: str | Path) -> tuple[str, str]:
         return data.decode("utf-16"), "utf-16"
     try:
         return data.decode("utf-8-sig"), "utf-8"
-    except UnicodeDecodeError:
-        pass
+    except UnicodeDecodeError as exc:
+        if exc.reason == "unexpected end of data" and exc.end == len(data):
+            # UTF-8 cut inside its last character (a cut download): read as UTF-8, the
+            # broken character dropped, rather than every accent garbled as Windows-1252
+            with contextlib.suppress(UnicodeDecodeError):
+                return data[: exc.start].decode("utf-8-sig"), "utf-8"
     try:
         text, encoding = data.decode("cp1252"), "cp1252"
     except UnicodeDecodeError:
@@ -97,10 +105,21 @@ def decode(data: bytes, path: str | Path) -> tuple[str, str]:
 
 
 def read_text(path: str | Path) -> tuple[str, str]:
-    """Return a checked file's text (BOM dropped) and its encoding; refuse a blank file."""
+    """Return a checked file's text (BOM and control characters dropped) and its encoding.
+
+    Raises
+    ------
+    DataError
+        For a blank file, and for a file that is not text (a workbook, an archive, a
+        compressed or binary file renamed, see :func:`planner.data.sniff.check_text_bytes`).
+    """
     path = check_file(path)
-    text, encoding = decode(path.read_bytes(), path)
-    text = text.lstrip("\ufeff")
+    data = path.read_bytes()
+    check_text_bytes(data, path)
+    text, encoding = decode(data, path)
+    text, removed = strip_controls(text.lstrip("\ufeff"))
+    if removed:
+        log.info("%s : %d caractères de contrôle retirés", path.name, removed)
     if not text.strip():
         raise DataError("fichier vide (aucun caractère utile)", file=path, hint=AGAIN)
     return text, encoding
@@ -144,17 +163,19 @@ class Records:
     rows: list[list[str]]
     sep: str
     encoding: str
+    #: The line of the file where each record starts (1-based, aligned with ``rows``).
+    lines: list[int] = field(default_factory=list)
 
     def split(
         self, width: int, report: LoadReport | None, *, column: str = "*", prefix: str = ""
     ) -> tuple[list[list[str]], np.ndarray]:
-        """Return the records of ``width`` fields and their 1-based row numbers.
+        """Return the records of ``width`` fields and the line where each starts.
 
         The others are malformed lines: each is recorded in ``report`` (rejected,
         ``column``, the reason starting with ``prefix``).
         """
         lengths = np.fromiter((len(r) for r in self.rows), dtype=np.int64, count=len(self.rows))
-        numbers = np.arange(1, len(self.rows) + 1)
+        numbers = np.asarray(self.lines or range(1, len(self.rows) + 1), dtype=np.int64)
         if report is not None:
             for i in np.flatnonzero(lengths != width):
                 report.add([numbers[i]], column,
@@ -178,7 +199,14 @@ def _unique(names: list[str]) -> list[str]:
     return out
 
 
-def read_records(path: str | Path, *, header: bool = True, sep: str | None = None) -> Records:
+def read_records(
+    path: str | Path,
+    *,
+    header: bool = True,
+    sep: str | None = None,
+    width: int | None = None,
+    complete: bool = True,
+) -> Records:
     """Read the records of a CSV file.
 
     Parameters
@@ -189,6 +217,11 @@ def read_records(path: str | Path, *, header: bool = True, sep: str | None = Non
         Whether its first record holds the column names.
     sep
         The separator; sniffed from the first line (:func:`sniff_separator`) when ``None``.
+    width
+        The number of fields of a record (default: the header's).
+    complete
+        Refuse a file cut in the middle, or most of whose records have another number
+        of fields than ``width`` (when ``width`` is known).
 
     Returns
     -------
@@ -198,37 +231,38 @@ def read_records(path: str | Path, *, header: bool = True, sep: str | None = Non
     Raises
     ------
     DataError
-        When the file is missing, empty, too large or unparsable; with a header row,
-        when only one column is read (unknown separator) or no data row follows it.
+        When the file is missing, empty, too large, not text or unparsable; cut in the
+        middle; with a header row, when only one column is read (unknown separator) or
+        no data row follows it. Every message is French and names the line.
     """
     path = Path(path)
     text, encoding = read_text(path)
     first = text.lstrip("\r\n").split("\n", 1)[0]
     sep = sep or sniff_separator(first)
-    try:
-        rows = [r for r in csv.reader(io.StringIO(text, newline=""), delimiter=sep) if r]
-    except csv.Error as exc:
-        raise DataError(
-            f"fichier illisible avec le séparateur {_SEPARATOR_NAMES.get(sep, sep)} : {exc}",
-            file=path, hint="vérifiez le séparateur et les guillemets",
-        ) from exc
+    rows, lines, open_quote = parse_csv(text, sep, path)
     if not header:
-        return Records(path, None, rows, sep, encoding)
-    names = _unique([c.strip().lstrip("\ufeff") for c in rows[0]])
-    if len(names) < 2:
-        other = next((c for c in "|:#/ " if c in first), None)
-        raise DataError(
-            "une seule colonne lue : séparateur non reconnu"
-            + (f" (« {other} » ?)" if other else "")
-            + f" ; en-tête lu : « {first.strip()[:120]} »",
-            file=path, column=names[0][:40],
-            hint="enregistrez le fichier avec le point-virgule, la virgule ou la "
-            "tabulation comme séparateur",
-        )
-    if len(rows) < 2:
-        raise DataError("fichier sans aucune ligne de données (en-tête seul)", file=path,
-                        hint=AGAIN)
-    return Records(path, names, rows[1:], sep, encoding)
+        records = Records(path, None, rows, sep, encoding, lines)
+    else:
+        names = _unique([c.strip().lstrip("\ufeff") for c in rows[0]])
+        if len(names) < 2:
+            other = next((c for c in "|:#/ " if c in first), None)
+            raise DataError(
+                "une seule colonne lue : séparateur non reconnu"
+                + (f" (« {other} » ?)" if other else "")
+                + f" ; en-tête lu : « {first.strip()[:120]} »",
+                file=path, row=lines[0], column=names[0][:40],
+                hint="enregistrez le fichier avec le point-virgule, la virgule ou la "
+                "tabulation comme séparateur",
+            )
+        if len(rows) < 2:
+            raise DataError("fichier sans aucune ligne de données (en-tête seul)", file=path,
+                            hint=AGAIN)
+        records = Records(path, names, rows[1:], sep, encoding, lines[1:])
+        width = width or len(names)
+    if complete and width:
+        check_widths(records, width)
+        check_complete(records, width, open_quote)
+    return records
 
 
 def norm_name(name: object) -> str:
@@ -315,7 +349,7 @@ def read_csv(
     -------
     The table (every value a stripped string, empty ones missing; only the aliased
     columns, renamed; ``attrs["columns"]`` the file's names, ``attrs["rows_read"]`` the
-    number of data rows) and the 1-based data row number of each of its rows.
+    number of data rows) and the line of the file where each of its rows starts (header: line 1).
 
     Raises
     ------
@@ -329,7 +363,7 @@ def read_csv(
     index = {name: i for i, name in enumerate(records.header)}
     sources = list(dict.fromkeys(mapping.values()))
     raw = _frame(sources, good, [index[src] for src in sources])
-    return select_columns(raw, mapping, len(records.rows)), numbers
+    return select_columns(raw, mapping, len(records.rows), records.header), numbers
 
 
 def read_plain_csv(path: str | Path, required: Iterable[str], report: LoadReport) -> pd.DataFrame:
@@ -341,7 +375,7 @@ def read_plain_csv(path: str | Path, required: Iterable[str], report: LoadReport
 
     Returns
     -------
-    DataFrame of strings (``""`` for empty fields) with ``_row``, the 1-based data row.
+    DataFrame of strings (``""`` for empty fields) with ``_row``, the line of the file where the row starts.
     """
     records = read_records(path)
     assert records.header is not None
@@ -402,7 +436,7 @@ def read_headerless(
             file=path.parent / catalog.HEADERS_FILE, column=missing[0],
             hint=f"vérifiez que {catalog.HEADERS_FILE} correspond aux fichiers de l'IFN 2020",
         )
-    records = read_records(path, header=False, sep=";")
+    records = read_records(path, header=False, sep=";", width=len(names))
     note_encoding(records.encoding, path, report)
     report.rows_read += len(records.rows)
     good, numbers = records.split(len(names), report, column="", prefix=f"{path.name} : ")
@@ -420,10 +454,14 @@ def read_headerless(
     return frame
 
 
-def select_columns(raw: pd.DataFrame, mapping: dict[str, str], rows_read: int) -> pd.DataFrame:
+def select_columns(
+    raw: pd.DataFrame, mapping: dict[str, str], rows_read: int, found: Sequence[str] = ()
+) -> pd.DataFrame:
     """Keep the canonical columns of ``mapping``, cleaned; remember the file's names
-    (``attrs["columns"]``) and its number of data rows (``attrs["rows_read"]``)."""
+    (``attrs["columns"]``: canonical -> file's; ``attrs["file_columns"]``: all of them)
+    and its number of data rows (``attrs["rows_read"]``)."""
     out = pd.DataFrame({c: clean_text(raw[src]) for c, src in mapping.items()})
     out = out.reset_index(drop=True)
-    out.attrs.update(columns=mapping, rows_read=rows_read)
+    out.attrs.update(columns=mapping, rows_read=rows_read,
+                     file_columns=list(found or raw.columns))
     return out

@@ -21,6 +21,7 @@ NETWORKS: dict[str, tuple[str, str]] = {
     "france_services": ("France Services", "#000091"),
     "conseiller_numerique": ("Conseillers numériques", "#6a1b9a"),
     "mediation_numerique": ("Lieux de médiation numérique", "#00838f"),
+    "aidants_connect": ("Aidants Connect", "#1e88e5"),
     "croix_rouge": ("Croix-Rouge française", "#d32f2f"),
     "emmaus_connect": ("Emmaüs Connect", "#2e7d32"),
     "groupe_sos": ("Groupe SOS", "#ef6c00"),
@@ -29,7 +30,9 @@ NETWORKS: dict[str, tuple[str, str]] = {
     "custom": ("Sites ajoutés", "#ad1457"),
 }
 
-#: Columns of the canonical site table, in order.
+#: Columns of the canonical site table, in order. ``advisors``: the number of people who
+#: help the public there where the source gives it (conseillers numériques of a host
+#: structure, aidants of an Aidants Connect structure), else missing (float, NaN).
 SITE_COLUMNS: tuple[str, ...] = (
     "site_id",
     "name",
@@ -39,6 +42,7 @@ SITE_COLUMNS: tuple[str, ...] = (
     "postcode",
     "insee",
     "opening_hours",
+    "advisors",
     "source",
     "vintage",
     "approximate",

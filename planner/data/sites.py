@@ -1,7 +1,7 @@
 """The site registry: every network's site layers, loaded into one canonical table.
 
 :func:`load_sites` concatenates the site layers (La Poste, France Services,
-conseillers numériques, lieux de médiation numérique, Croix-Rouge, partners, town
+conseillers numériques, lieux de médiation numérique, Aidants Connect, Croix-Rouge, partners, town
 halls, and user files), each read by its loader in :mod:`planner.data.sources` and cached
 on disk keyed by the hash of its source files. The loaders give every site its commune
 through :mod:`planner.data.assign`; this module imports them, never the reverse.
@@ -23,6 +23,8 @@ from planner.data.assign import LAYER_VERSION
 from planner.data.coords import wgs84
 from planner.data.schema import NETWORKS, SITE_COLUMNS, LoadReport, empty_sites
 from planner.data.sources import (
+    aidants_connect,
+    cnfs_structures,
     croix_rouge,
     france_services,
     laposte,
@@ -43,8 +45,9 @@ LAYERS: dict[str, Loader] = {
     "la_poste": laposte.load_laposte,
     "france_services": france_services.load_france_services,
     "conseiller_numerique": mediation.load_cnfs_permanences,
-    "conseiller_numerique_structures": mediation.load_cnfs_structures,
+    "conseiller_numerique_structures": cnfs_structures.load_cnfs_structures,
     "mediation_numerique": mediation.load_lieux_mediation,
+    "aidants_connect": aidants_connect.load_aidants_connect,
     "croix_rouge": croix_rouge.load_croix_rouge,
     "croix_rouge_aide_alimentaire": croix_rouge.load_aide_alimentaire,
     "partners": partners.load_partners,
@@ -60,6 +63,7 @@ DEFAULT_LAYERS: tuple[str, ...] = (
     "france_services",
     "conseiller_numerique",
     "mediation_numerique",
+    "aidants_connect",
     "croix_rouge",
     "partners",
     "town_hall",
@@ -71,6 +75,7 @@ NETWORK_LAYERS: dict[str, tuple[str, ...]] = {
     "france_services": ("france_services",),
     "conseiller_numerique": ("conseiller_numerique",),
     "mediation_numerique": ("mediation_numerique",),
+    "aidants_connect": ("aidants_connect",),
     "croix_rouge": ("croix_rouge", "partners"),
     "emmaus_connect": ("partners",),
     "groupe_sos": ("partners",),

@@ -8,7 +8,7 @@ same way everywhere, and reported rather than dropped silently.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 import numpy as np
@@ -116,13 +116,15 @@ def isin(values: pd.Series | Sequence[Any], pool: Iterable[Any]) -> np.ndarray:
 
 
 def parse_hours_column(
-    values: pd.Series, rows: np.ndarray, column: str, report: LoadReport
+    values: pd.Series, rows: np.ndarray, column: str, report: LoadReport,
+    parse: Callable[[str | None], hours.WeeklyHours | None] = hours.parse_osm,
 ) -> list[hours.WeeklyHours | None]:
-    """Parse OSM ``opening_hours`` texts; unreadable ones give ``None`` and a report issue."""
+    """Parse opening-hours texts (OSM by default, or with ``parse``, e.g.
+    :func:`planner.data.hours.parse_any`); unreadable ones give ``None`` and a report issue."""
     out: list[hours.WeeklyHours | None] = []
     for row, text in zip(rows, values):
         try:
-            out.append(hours.parse_osm(None if pd.isna(text) else str(text)))
+            out.append(parse(None if pd.isna(text) else str(text)))
         except ValueError as exc:
             out.append(None)
             report.add([row], column, f"{exc} : horaires ignorés", "corrigée")

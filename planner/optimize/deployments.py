@@ -46,7 +46,7 @@ class Context:
     already
         Whether each point is within ``T`` of an existing covering site.
     reach
-        Points × hosts: within ``T``.
+        Points × hosts: within ``T`` (boolean, sparse CSC: the pairs within ``T`` only).
     """
 
     territory: Territory
@@ -58,8 +58,15 @@ class Context:
     hosts: gpd.GeoDataFrame
     weights: np.ndarray
     already: np.ndarray
-    reach: np.ndarray = field(repr=False)
+    reach: sp.csc_matrix = field(repr=False)
     demand_model: DemandModel | None = None
+
+    def reached(self, columns: Iterable[int]) -> np.ndarray:
+        """Boolean per point: within ``T`` of at least one of the host ``columns``."""
+        cols = np.asarray(list(columns), dtype=np.int64)
+        if cols.size == 0:
+            return np.zeros(self.reach.shape[0], dtype=bool)
+        return np.asarray(self.reach[:, cols].sum(axis=1)).reshape(-1) > 0
 
     def columns(self, networks: Iterable[str], inside_only: bool = True) -> np.ndarray:
         """Host columns of the given networks (inside the territory unless told)."""
@@ -105,7 +112,7 @@ def _cover_choice(ctx: Context, columns: np.ndarray, k: int, locked: np.ndarray)
     k = min(int(k), columns.size)
     if k <= 0:
         return []
-    cover = sp.hstack([sp.csc_matrix(ctx.reach[:, columns]), sp.csc_matrix(locked[:, None])]).tocsc()
+    cover = sp.hstack([ctx.reach[:, columns], sp.csc_matrix(locked[:, None])]).tocsc()
     model = MaximalCovering.from_coverage(
         cover, ctx.weights, k, candidates=np.arange(columns.size), locked=[columns.size]
     ).solve(config.SITING_TIME_LIMIT_S)
@@ -148,7 +155,7 @@ def shared(ctx: Context, advisors: int) -> Deployment:
     if establishments.size == 0:
         return Deployment([], [], 0.0, ["aucun établissement du réseau dans le territoire ni à proximité"])
     k = min(advisors, establishments.size)
-    near = ctx.travel.matrix(ctx.coverage.points, ctx.hosts.iloc[establishments], max_minutes=reach_min).minutes
+    near = ctx.travel.within(ctx.coverage.points, ctx.hosts.iloc[establishments], max_minutes=reach_min).minutes
     unmet = np.where(ctx.already, 0.0, ctx.weights)
     model = MaximalCovering.from_cost_matrix(near, unmet, reach_min, k).solve(config.SITING_TIME_LIMIT_S)
     bases = [int(b) for b in establishments[model.selected]]
@@ -160,7 +167,7 @@ def shared(ctx: Context, advisors: int) -> Deployment:
         out = ctx.travel.matrix(base_rows, part_rows, max_minutes=reach_min).minutes
         back = ctx.travel.matrix(part_rows, base_rows).minutes.T
     at_base = len(a.days) > a.shared_days  # the bases are presence places only then
-    covered = ctx.already | (ctx.reach[:, bases].any(axis=1) if at_base else False)
+    covered = ctx.already | (ctx.reached(bases) if at_base else False)
     used: set[int] = set()
     place_hours: dict[int, float] = {}
     drive = 0.0
@@ -179,7 +186,7 @@ def shared(ctx: Context, advisors: int) -> Deployment:
                 place_hours[c] = place_hours.get(c, 0.0) + (a.daily_minutes - t) / 60
                 drive += t / 60
                 used.add(c)
-                covered = covered | ctx.reach[:, c]
+                covered = covered | ctx.reached([c])
             days_out = len(chosen)
         if days_out < a.shared_days:
             short += 1

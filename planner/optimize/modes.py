@@ -56,6 +56,7 @@ from typing import Any
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import scipy.sparse as sp
 
 from planner import config
 from planner.access.coverage import Coverage, compute_coverage
@@ -234,10 +235,11 @@ def compare_modes(
     hosts = all_sites[keep].drop_duplicates("site_id").reset_index(drop=True)
     points = coverage.points
     weights = points["demand"].fillna(0).to_numpy(dtype=float)
+    # points × hosts within T: sparse (all of France: 35,000 × 62,000 pairs would take 17 GB dense)
     reach = (
-        travel.matrix(points, hosts, max_minutes=threshold).minutes <= threshold
+        travel.within(points, hosts, max_minutes=threshold).covers().tocsc()
         if len(hosts)
-        else np.zeros((len(points), 0), dtype=bool)
+        else sp.csc_matrix((len(points), 0), dtype=bool)
     )
     ctx = Context(territory, coverage, assumptions, threshold, travel, sites, hosts, weights, coverage.within(),
                   reach, demand_model)
@@ -304,7 +306,7 @@ def _figures(ctx: Context, key: str, dep: Deployment, advisors: int) -> tuple[di
     w = ctx.weights
     cols = np.asarray(dep.columns, dtype=np.int64)
     h = np.asarray(dep.hours, dtype=float)
-    reach = ctx.reach[:, cols]
+    reach = ctx.reach[:, cols].toarray()  # a few columns: dense, as summed before
     served = reach.any(axis=1) if cols.size else np.zeros(len(w), dtype=bool)
     d_p = w @ reach if cols.size else np.zeros(0)
     advisor_hours = advisors * float(ctx.assumptions.weekly_hours)

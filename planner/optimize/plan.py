@@ -244,20 +244,20 @@ def make_plan(
     weights = points["demand"].fillna(0).to_numpy()
     already = coverage.within()
     report(0.2, "Temps d'accès aux lieux candidats…")
-    reach = travel.matrix(points, candidates, max_minutes=settings.threshold).minutes <= settings.threshold
+    reach = travel.within(points, candidates, max_minutes=settings.threshold).covers().tocsc()  # sparse
     siting_report = None
     if settings.chosen_stops:
         chosen = np.arange(len(candidates))
     else:
         report(0.35, "Choix des arrêts (couverture maximale)…")
-        cover = sparse.hstack([sparse.csc_matrix(reach), sparse.csc_matrix(already[:, None])]).tocsc()
+        cover = sparse.hstack([reach, sparse.csc_matrix(already[:, None])]).tocsc()
         k = min(settings.stops, len(candidates))
         model = MaximalCovering.from_coverage(cover, weights, k, candidates=np.arange(len(candidates)),
                                               locked=[len(candidates)]).solve(config.SITING_TIME_LIMIT_S)
         chosen = np.asarray(model.selected)
         siting_report = model.report()
     stops = candidates.iloc[chosen].copy()
-    added = reach[:, chosen] & ~already[:, None]
+    added = reach[:, chosen].toarray() & ~already[:, None]
     stops["demand_added"] = weights @ added
 
     report(0.5, "Temps de trajet entre bases et arrêts…")

@@ -2,7 +2,7 @@
 
 In the style of spopt's ``locate`` package: build :class:`MaximalCovering` from a
 cost matrix (rows = demand points, columns = sites, values = travel minutes;
-``NaN`` or ``inf`` = no road) or from a boolean coverage matrix, call
+``NaN`` or ``inf`` = no road; or sparse, the reachable pairs only) or from a boolean coverage matrix, call
 :meth:`~MaximalCovering.solve`, read the solution from the same object.
 
 The model chooses ``k`` stops among the candidate columns to maximise the demand
@@ -119,7 +119,9 @@ class MaximalCovering:
         Parameters
         ----------
         cost
-            ``(n_demand, n_sites)`` travel minutes; ``NaN``/``inf`` = unreachable.
+            ``(n_demand, n_sites)`` travel minutes; ``NaN``/``inf`` = unreachable. A
+            scipy sparse matrix (e.g. :attr:`planner.travel.results.SparseTravel.minutes`)
+            holds the reachable pairs only: pairs not stored are unreachable.
         weights
             Demand of each row (e.g. population), ``>= 0``.
         threshold
@@ -157,7 +159,12 @@ class MaximalCovering:
             )
         free, locked_idx = free_and_locked(m, candidates, locked)
         k = check_k(k, free.size)
-        rows, cols = np.nonzero(matrix <= t)
+        if isinstance(matrix, sp.csr_matrix):  # stored entries: the reachable pairs
+            pairs = matrix.tocoo()
+            within = pairs.data <= t
+            rows, cols = pairs.row[within], pairs.col[within]
+        else:
+            rows, cols = np.nonzero(matrix <= t)
         coverage = sp.csc_matrix((np.ones(rows.size, dtype=bool), (rows, cols)), shape=(n, m))
         return cls(coverage, w, k, free, locked_idx, threshold=t, name=name)
 

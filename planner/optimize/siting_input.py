@@ -10,14 +10,21 @@ from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
+import scipy.sparse as sp
 
 from planner.errors import SettingsError
 
 _MATRIX = "matrice des temps de trajet"
 
 
-def as_cost(cost: Any) -> np.ndarray:
-    """Return the cost matrix as float64 with ``inf`` for missing pairs, or raise."""
+def as_cost(cost: Any) -> np.ndarray | sp.csr_matrix:
+    """Return the cost matrix as float64 with ``inf`` for missing pairs, or raise.
+
+    A scipy sparse matrix stays sparse (CSR): its stored entries are the reachable
+    pairs (an explicit ``0`` is a pair at no cost), the others are unreachable.
+    """
+    if sp.issparse(cost):
+        return _as_sparse_cost(cost)
     try:
         array = np.asarray(cost, dtype=float)
     except (TypeError, ValueError) as exc:
@@ -39,6 +46,23 @@ def as_cost(cost: Any) -> np.ndarray:
             hint="vérifiez le calcul des temps de trajet",
         )
     return np.where(np.isnan(array), np.inf, array)
+
+
+def _as_sparse_cost(cost: Any) -> sp.csr_matrix:
+    matrix = sp.csr_matrix(cost, dtype=float)
+    if 0 in matrix.shape:
+        raise SettingsError(
+            f"la matrice de temps de trajet doit avoir deux dimensions non vides "
+            f"(points de demande × sites), reçu la forme {matrix.shape}",
+            setting=_MATRIX,
+        )
+    if np.any(matrix.data < 0):
+        raise SettingsError(
+            "la matrice de temps de trajet contient des temps négatifs",
+            setting=_MATRIX,
+            hint="vérifiez le calcul des temps de trajet",
+        )
+    return matrix
 
 
 def as_weights(weights: Any, n: int) -> np.ndarray:

@@ -1,6 +1,11 @@
 """Coverage files for QGIS: one GeoPackage (communes, zones, sites, demand points) and
 CSV tables (communes, zones, EPCI), written atomically; existing files are never
-replaced unless ``force=True``."""
+replaced unless ``force=True``.
+
+Communes and demand points carry ``minutes`` with its interval ``minutes_low`` /
+``minutes_high`` next to it (crow-fly; equal to ``minutes`` by road); communes carry
+``uncertain`` (the interval straddles the threshold: « à confirmer ») and zones
+``communes_uncertain`` (their uncertain communes' INSEE codes)."""
 
 from __future__ import annotations
 
@@ -63,7 +68,7 @@ def write_coverage(coverage: Coverage, out_dir: str | Path, force: bool = False)
             f"le fichier existe déjà : {existing[0]}",
             file=existing[0], hint="choisissez un autre dossier ou ajoutez --force pour l'écraser",
         )
-    layers = {name: flat(getattr(coverage, attribute)) for name, attribute in GPKG_LAYERS}
+    layers = {name: _interval_after_minutes(flat(getattr(coverage, attribute))) for name, attribute in GPKG_LAYERS}
 
     def gpkg(tmp: Path) -> None:
         for name, frame in layers.items():
@@ -79,6 +84,15 @@ def write_coverage(coverage: Coverage, out_dir: str | Path, force: bool = False)
         atomic_write(path, _csv_writer(table, index))
     log.info("couverture écrite dans %s", out)
     return targets
+
+
+def _interval_after_minutes(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Put ``minutes_low``/``minutes_high`` (the crow-fly interval; equal to ``minutes`` by road) next to ``minutes``."""
+    if not {"minutes", "minutes_low", "minutes_high"} <= set(frame.columns):
+        return frame
+    cols = [c for c in frame.columns if c not in ("minutes_low", "minutes_high")]
+    at = cols.index("minutes") + 1
+    return frame[[*cols[:at], "minutes_low", "minutes_high", *cols[at:]]]
 
 
 def _csv_writer(table: pd.DataFrame, index: bool) -> Callable[[Path], None]:

@@ -22,8 +22,9 @@ import pandas as pd
 
 from planner.access.coverage import Coverage
 from planner.access.stats import weighted_fragility
-from planner.data import hours
+from planner.data import catalog, hours
 from planner.data.schema import NETWORKS
+from planner.data.sources.activity import activity_available, load_activity_departements
 from planner.data.sources.communes import load_communes
 from planner.errors import SettingsError
 from planner.outputs.maps.base import network_label, source_attributions
@@ -75,6 +76,13 @@ class TerritorySheet:
     communes
         For an EPCI: per commune ``commune``, ``insee``, ``population``, ``minutes``,
         ``population_hors_seuil``, ``zone``; empty for a commune.
+    fragility_sources
+        Share of the population whose fragility factor comes from each source, with its
+        vintage: ``(fragility_source, vintage, share)``, largest first.
+    activity
+        Observed activity of conseillers numériques in the place's département(s), one
+        dict per département: ``departement``, ``users``, ``accompaniments``, ``source``,
+        ``vintage`` (a département figure, not the commune's); empty when the file is absent.
     sources
         Attributions of the data shown (source and vintage).
     generated
@@ -100,6 +108,8 @@ class TerritorySheet:
     zones: list[dict[str, Any]]
     permanences: pd.DataFrame
     communes: pd.DataFrame = field(default_factory=pd.DataFrame)
+    fragility_sources: list[tuple[str, str, float]] = field(default_factory=list)
+    activity: list[dict[str, Any]] = field(default_factory=list)
     sources: list[str] = field(default_factory=list)
     generated: dt.date = field(default_factory=dt.date.today)
 
@@ -334,5 +344,26 @@ def territory_sheet(
         demand_within=float(demand_points[within].sum()), fragility_factor=None if math.isnan(fragility) else fragility,
         counted=list(coverage.networks), access=access, covered_by=covered_by, absent=absent, zones=zones,
         permanences=permanences, communes=table,
+        fragility_sources=_fragility_sources(points), activity=_activity(set(rows["departement"])),
         sources=source_attributions(shown_sites, layers), generated=today or dt.date.today(),
     )
+
+
+def _fragility_sources(points: pd.DataFrame) -> list[tuple[str, str, float]]:
+    """Population share of each source of the fragility factor, with its vintage."""
+    if "fragility_vintage" not in points or not points["population"].sum():
+        return []
+    shares = points.groupby(["fragility_source", "fragility_vintage"])["population"].sum()
+    shares = (shares / shares.sum()).sort_values(ascending=False)
+    return [(str(src), str(vintage), float(v)) for (src, vintage), v in shares.items()]
+
+
+def _activity(departements: set[str]) -> list[dict[str, Any]]:
+    """The observed activity of conseillers numériques in these départements (file present)."""
+    if not activity_available()["activity_departements"]:
+        return []
+    table, report = load_activity_departements()
+    layer = catalog.layer("activity_departements")
+    found = table[table["departement"].isin(departements)]
+    return [{"departement": r.departement, "users": r.users, "accompaniments": r.accompaniments,
+             "source": layer.source, "vintage": report.vintage} for r in found.itertuples()]

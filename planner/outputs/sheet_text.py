@@ -10,6 +10,7 @@ from planner import fr
 from planner.config import OSM_ATTRIBUTION
 from planner.outputs.maps.base import network_label
 from planner.outputs.sheet import TerritorySheet
+from planner.outputs.text.coverage import SOURCE_LABELS
 
 #: What an access time reads when no site can be reached.
 NO_ACCESS = "aucun site accessible"
@@ -55,8 +56,34 @@ def figures(sheet: TerritorySheet) -> list[tuple[str, str]]:
         ("Personnes en difficulté numérique (estimation)", fr.integer(sheet.demand)),
         ("dont au-delà du seuil", fr.integer(sheet.demand - sheet.demand_within)),
         ("Facteur de fragilité (1 = moyenne)", fr.number(sheet.fragility_factor, 2)),
+        ("Origine du facteur de fragilité", fragility_origin(sheet)),
         ("Zone mal desservie", zone),
     ]
+
+
+def fragility_origin(sheet: TerritorySheet) -> str:
+    """``indice de fragilité numérique 2020 (millésime 2020) : 98 % des habitants ; …``."""
+    parts = [f"{SOURCE_LABELS.get(src, src)}" + (f" (millésime {vintage})" if vintage else "")
+             + f" : {fr.percent(share)} des habitants" for src, vintage, share in sheet.fragility_sources]
+    return " ; ".join(parts) or "non disponible"
+
+
+def activity(sheet: TerritorySheet) -> list[str]:
+    """« Activité observée des conseillers numériques (ANCT, 2023-11) » lines, per département.
+
+    The figures are the département's: they are labelled so, never as the commune's.
+    """
+    lines = []
+    for row in sheet.activity:
+        users, acc = row["users"], row["accompaniments"]
+        lines.append(
+            f"Activité observée des conseillers numériques (ANCT, {row['vintage']}) — "
+            f"département {row['departement']} entier, pas seulement {'la commune' if sheet.kind == 'commune' else 'l’EPCI'} : "
+            f"{fr.integer(users) if users == users else 'non renseigné'} usagers, "
+            f"{fr.integer(acc) if acc == acc else 'non renseigné'} accompagnements. "
+            "À lire à côté de l'estimation ci-dessus : ce sont des personnes effectivement "
+            "accompagnées, pas une demande estimée.")
+    return lines
 
 
 def notes(sheet: TerritorySheet) -> list[str]:
@@ -68,6 +95,7 @@ def notes(sheet: TerritorySheet) -> list[str]:
         f"Réseaux comptés comme aide : {counted}. Les autres réseaux sont indiqués « non compté ».",
         "Personnes en difficulté numérique = population × taux d'illectronisme (INSEE) × facteur de "
         "fragilité (indice de fragilité numérique, ou son estimation).",
+        *activity(sheet),
         "Horaires indicatifs, tels que publiés par les sources : vérifiez-les avant de vous déplacer.",
     ]
 

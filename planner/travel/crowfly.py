@@ -1,155 +1,288 @@
-"""The crow-fly fallback: travel times where no road graph covers a territory.
+"""The crow-fly fallback: road times estimated from straight-line distance where no road graph exists.
 
-``minutes = great-circle km × circuity ÷ speed``, both factors by INSEE density
-class (1 dense .. 4 très peu dense) of the origin's commune (the place where the
-trip starts), from :data:`CROW_FLY`, calibrated on the Corsica road graph by
-:func:`calibrate_fallback` (``bench/travel_times.py`` reruns it).
+Model (:class:`CrowFlyModel`, coefficients in :data:`FALLBACK`)
+    ``log(minutes)`` is piecewise linear in ``log(d)``, ``d`` the great-circle distance
+    (knots :data:`KNOTS_KM`, 0.5 to 150 km), and linear in the pair's mean INSEE density
+    class ``m = (class_a + class_b) / 2`` (1 dense .. 4 très peu dense): a table of minutes
+    at each knot for ``m`` = 1, 2, 3, 4, interpolated bilinearly. Long trips use faster
+    roads (log-log slope below 1); the mean class makes it symmetric (A → B = B → A);
+    minutes increase with distance. Below 0.5 km and beyond 150 km minutes are
+    proportional to ``d``. Road kilometres follow the same form (their own table).
+
+Interval
+    ``minutes_low``/``minutes_high`` = prediction × the 10th/90th percentile of
+    ``road / predicted`` measured out of sample per distance band (:data:`BAND_EDGES_KM`).
+
+The table is fitted by :func:`planner.travel.crowfly_fit.fit` and validated out of sample
+by ``bench/fallback_fit.py`` (which reprints these coefficients) and ``bench/travel_times.py``.
 """
 
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+from numpy.typing import ArrayLike, NDArray
 from scipy.spatial import cKDTree
 
 from planner import config
 from planner.data.sources.communes import load_communes
 from planner.data.sources.indicators import density_class
-from planner.errors import DataError
 from planner.geo import CRS_WGS84, great_circle_km, metric_crs_at
+from planner.travel.isochrones import disc_isochrones
 from planner.travel.points import column, lonlat
-from planner.travel.results import TravelMatrix
 
 log = logging.getLogger(__name__)
 
 #: Density class used where a point's commune has none (INSEE "peu dense").
 DEFAULT_DENSITY_CLASS = 3
+#: Distance knots (km) of the piecewise-linear log-log profile.
+KNOTS_KM: tuple[float, ...] = (0.5, 2.0, 5.0, 10.0, 20.0, 40.0, 80.0, 150.0)
+#: Distance bands (km) of the error quantiles and of the validation tables.
+BAND_EDGES_KM: tuple[float, ...] = (0.5, 2.0, 5.0, 10.0, 20.0, 40.0, 80.0, 150.0)
+#: INSEE density classes (grille communale de densité, 4 levels).
+CLASSES: tuple[int, ...] = (1, 2, 3, 4)
+#: Candidate sites examined per origin (nearest as the crow flies) before the exact check.
+NEAREST_CANDIDATES = 16
+
+FloatArray = NDArray[np.float64]
 
 
 @dataclass(frozen=True)
-class CrowFly:
-    """Crow-fly factors of one density class: road km per great-circle km, and km/h."""
+class CrowFlyModel:
+    """Fitted fallback: road minutes and km at each distance knot per mean density class, and error quantiles.
 
-    circuity: float
-    speed_kph: float
+    Attributes
+    ----------
+    minutes, km
+        ``minutes[k][j]``: road minutes (km) at ``knots_km[j]`` for a pair whose mean density
+        class is ``CLASSES[k]``.
+    ratio_low, ratio_high
+        Per distance band, quantiles ``quantiles`` of ``road / predicted`` (out of sample).
+    knots_km, band_edges_km, quantiles
+        Distance knots, band edges (km) and the probabilities of the ratio quantiles.
+    """
 
+    minutes: tuple[tuple[float, ...], ...]
+    km: tuple[tuple[float, ...], ...]
+    ratio_low: tuple[float, ...] = (1.0,) * (len(BAND_EDGES_KM) - 1)
+    ratio_high: tuple[float, ...] = (1.0,) * (len(BAND_EDGES_KM) - 1)
+    knots_km: tuple[float, ...] = KNOTS_KM
+    band_edges_km: tuple[float, ...] = BAND_EDGES_KM
+    quantiles: tuple[float, float] = (0.1, 0.9)
 
-#: Crow-fly factors by INSEE density class (dens4), measured on 2026-11-27 by
-#: ``calibrate_fallback`` (rerun and printed by ``bench/travel_times.py``) on the
-#: Corsica road graph (roads/corse_drive.graphml.gz, travel times as in the file,
-#: snapping and access legs as in :mod:`planner.travel.model`): the 360 town halls of
-#: 2A/2B to every La Poste (194), France Services (37) and town-hall (360) site of the
-#: territory (+15 km) lying 1 to 20 km away as the crow flies (32,580 pairs), the class
-#: being the origin commune's. circuity = median(road km / great-circle km); speed =
-#: median(great-circle km × circuity / road hours), so that the median ratio of
-#: fallback to road time is 1 (overall MAPE 35 %; on the time to the nearest site,
-#: median ratio 1.00, MAPE 34 %). Class 1 (dense) does not occur in Corsica: it reuses
-#: class 2 (an assumption, not a measurement). Values rounded to 3 decimals
-#: (circuity) and 0.1 km/h (speed).
-CROW_FLY: dict[int, CrowFly] = {
-    1: CrowFly(circuity=1.805, speed_kph=39.4),  # not measured: class 2 reused
-    2: CrowFly(circuity=1.805, speed_kph=39.4),  # 847 pairs, MAPE 40 %
-    3: CrowFly(circuity=2.335, speed_kph=35.8),  # 8,291 pairs, MAPE 39 %
-    4: CrowFly(circuity=2.889, speed_kph=34.3),  # 23,442 pairs, MAPE 33 %
-}
+    def _profile(self, table: tuple[tuple[float, ...], ...], d: FloatArray, m: FloatArray) -> FloatArray:
+        knots = np.log(np.asarray(self.knots_km))
+        logs = np.log(np.asarray(table))
+        lo, hi = self.knots_km[0], self.knots_km[-1]
+        x = np.log(np.clip(d, lo, hi))
+        mm = np.clip(m, CLASSES[0], CLASSES[-1]) - CLASSES[0]
+        k = np.minimum(np.floor(mm).astype(np.int64), len(CLASSES) - 2)
+        w = mm - k
+        rows = np.stack([np.interp(x, knots, logs[c]) for c in range(len(CLASSES))])
+        below = np.take_along_axis(rows, k[None], 0)[0]
+        above = np.take_along_axis(rows, k[None] + 1, 0)[0]
+        return np.exp((1 - w) * below + w * above) * d / np.clip(d, lo, hi)
+
+    def predict(
+        self, d_km: ArrayLike, class_a: ArrayLike, class_b: ArrayLike
+    ) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
+        """Return road minutes, their interval and road km predicted from straight-line distance.
+
+        Parameters
+        ----------
+        d_km
+            Great-circle distance (km); the three arrays broadcast together.
+        class_a, class_b
+            INSEE density class (1..4) of each end (symmetric); NaN counts as
+            :data:`DEFAULT_DENSITY_CLASS`, values outside 1..4 are clipped.
+
+        Returns
+        -------
+        ``(minutes, minutes_low, minutes_high, km)``, arrays of the broadcast shape;
+        ``inf`` where ``d_km`` is not finite.
+        """
+        d, ca, cb = np.broadcast_arrays(
+            np.asarray(d_km, float), np.asarray(class_a, float), np.asarray(class_b, float)
+        )
+        ok = np.isfinite(d)
+        dd = np.where(ok, np.maximum(d, 0.0), 1.0)
+        m = np.nan_to_num(ca, nan=DEFAULT_DENSITY_CLASS) + np.nan_to_num(cb, nan=DEFAULT_DENSITY_CLASS)
+        m = m / 2
+        minutes = self._profile(self.minutes, dd, m)
+        km = self._profile(self.km, dd, m)
+        band = np.clip(np.searchsorted(self.band_edges_km, dd, side="right") - 1, 0, len(self.ratio_low) - 1)
+        low = minutes * np.asarray(self.ratio_low)[band]
+        high = minutes * np.asarray(self.ratio_high)[band]
+        inf = np.where(ok, 1.0, np.inf)
+        return minutes * inf, low * inf, high * inf, km * inf
+
+    def floor_minutes(self, d_km: ArrayLike) -> FloatArray:
+        """Return the lowest minutes any pair of classes can get at ``d_km`` (a lower bound)."""
+        d = np.asarray(d_km, float)
+        # log-minutes are linear in the mean class between whole classes: the minimum is at one of them
+        return np.min(np.stack([self.predict(d, c, c)[0] for c in CLASSES]), axis=0)
+
+    def radius_km(self, minutes: float, density: ArrayLike) -> FloatArray:
+        """Return the straight-line distance reached in ``minutes`` from a point of class ``density``.
+
+        Both ends are taken in the point's class (the other end is unknown).
+        """
+        cls = np.asarray(density, float)
+        grid = np.geomspace(0.01, 1000.0, 2001)
+        out = np.empty(cls.shape)
+        for c in np.unique(cls):
+            times = self.predict(grid, c, c)[0]
+            out[cls == c] = np.interp(minutes, times, grid)
+        return out
 
 
 @dataclass
-class FallbackCalibration:
-    """Crow-fly factors fitted against road times, and the fallback's error."""
+class CrowFlyTimes:
+    """Crow-fly estimates: minutes, their interval and road km (arrays of one shape)."""
 
-    table: dict[int, CrowFly]
-    pairs_by_class: dict[int, int]
-    pairs: int
-    median_ratio: float
-    mape: float
-    median_ratio_by_class: dict[int, float] = field(default_factory=dict)
-    mape_by_class: dict[int, float] = field(default_factory=dict)
-    nearest_median_ratio: float = float("nan")
-    nearest_mape: float = float("nan")
-    reused: dict[int, int] = field(default_factory=dict)
-
-
-def factors(classes: np.ndarray, table: dict[int, CrowFly]) -> tuple[np.ndarray, np.ndarray]:
-    """Return the circuity and the speed (km/h) of each density class in ``classes``."""
-    circuity = np.array([table[int(c)].circuity for c in classes], float)
-    speed = np.array([table[int(c)].speed_kph for c in classes], float)
-    return circuity, speed
+    minutes: FloatArray
+    minutes_low: FloatArray
+    minutes_high: FloatArray
+    km: FloatArray
 
 
 def crow_fly_matrix(
     origins: tuple[np.ndarray, np.ndarray],
     destinations: tuple[np.ndarray, np.ndarray],
-    classes: np.ndarray,
-    table: dict[int, CrowFly],
-) -> tuple[np.ndarray, np.ndarray]:
-    """Return crow-fly minutes and road km from every origin to every destination.
+    origin_classes: np.ndarray,
+    destination_classes: np.ndarray,
+    model: CrowFlyModel | None = None,
+) -> CrowFlyTimes:
+    """Return crow-fly estimates from every origin to every destination.
 
     Parameters
     ----------
     origins, destinations
         ``(lon, lat)`` arrays (WGS84; NaN: no position).
-    classes
-        Density class of each origin.
-    table
-        Factors by class (:data:`CROW_FLY`).
+    origin_classes, destination_classes
+        Density class of each origin and destination.
+    model
+        The fallback (default :data:`FALLBACK`).
 
     Returns
     -------
-    ``(minutes, km)``, arrays of shape ``(len(origins), len(destinations))``; ``inf``
-    where a position is missing.
+    CrowFlyTimes of shape ``(len(origins), len(destinations))``; ``inf`` where a
+    position is missing. Symmetric: swapping origins and destinations transposes it.
     """
     (lon_o, lat_o), (lon_d, lat_d) = origins, destinations
     gc = great_circle_km(lon_o[:, None], lat_o[:, None], lon_d[None, :], lat_d[None, :])
-    circuity, speed = factors(classes, table)
-    km = gc * circuity[:, None]
-    minutes = km / speed[:, None] * 60
-    return np.where(np.isfinite(minutes), minutes, np.inf), np.where(np.isfinite(km), km, np.inf)
+    minutes, low, high, km = (model or FALLBACK).predict(
+        gc, np.asarray(origin_classes)[:, None], np.asarray(destination_classes)[None, :]
+    )
+    return CrowFlyTimes(minutes, low, high, km)
 
 
 def crow_fly_nearest(
     origins: tuple[np.ndarray, np.ndarray],
     sites: tuple[np.ndarray, np.ndarray],
-    classes: np.ndarray,
-    table: dict[int, CrowFly],
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Return crow-fly minutes, km and position of the nearest site of every origin.
+    origin_classes: np.ndarray,
+    site_classes: np.ndarray,
+    model: CrowFlyModel | None = None,
+) -> tuple[CrowFlyTimes, np.ndarray]:
+    """Return the crow-fly estimate to the nearest site (by estimated minutes) of every origin.
 
-    The nearest site is the closest as the crow flies (exact: a KD-tree on unit
-    vectors, whose chord length grows with great-circle distance).
+    The :data:`NEAREST_CANDIDATES` closest sites as the crow flies (a KD-tree on unit
+    vectors) are examined; for an origin whose best time is not provably below any farther
+    site's (:meth:`CrowFlyModel.floor_minutes` of the farthest candidate) the candidates are
+    widened fourfold, until proven or every site is examined, so the result is exact. ``minutes_low``/``minutes_high`` are the
+    lowest bounds over the sites (the interval of the time to the nearest site).
 
     Parameters
     ----------
     origins, sites
         ``(lon, lat)`` arrays (WGS84; NaN: no position).
-    classes
-        Density class of each origin.
-    table
-        Factors by class (:data:`CROW_FLY`).
+    origin_classes, site_classes
+        Density class of each origin and site.
+    model
+        The fallback (default :data:`FALLBACK`).
 
     Returns
     -------
-    ``(minutes, km, site)``; ``inf`` and ``-1`` for an origin without position.
+    ``(times, site)``: per origin; ``inf`` and ``-1`` for an origin without position or sites.
     """
+    model = model or FALLBACK
     (lon_o, lat_o), (lon_s, lat_s) = origins, sites
     n = len(lon_o)
-    minutes, km, site = np.full(n, np.inf), np.full(n, np.inf), np.full(n, -1, np.int64)
+    out = CrowFlyTimes(*(np.full(n, np.inf) for _ in range(4)))
+    site = np.full(n, -1, np.int64)
     ok_s = np.flatnonzero(np.isfinite(lon_s) & np.isfinite(lat_s))
     ok_o = np.flatnonzero(np.isfinite(lon_o) & np.isfinite(lat_o))
-    if len(ok_s) and len(ok_o):
-        _, idx = cKDTree(_unit_xyz(lon_s[ok_s], lat_s[ok_s])).query(_unit_xyz(lon_o[ok_o], lat_o[ok_o]))
-        chosen = ok_s[idx]
-        gc = great_circle_km(lon_o[ok_o], lat_o[ok_o], lon_s[chosen], lat_s[chosen])
-        circuity, speed = factors(classes[ok_o], table)
-        km[ok_o] = gc * circuity
-        minutes[ok_o] = km[ok_o] / speed * 60
-        site[ok_o] = chosen
-    return minutes, km, site
+    if not (len(ok_s) and len(ok_o)):
+        return out, site
+    cls_o, cls_s = np.asarray(origin_classes, float), np.asarray(site_classes, float)
+    tree = cKDTree(_unit_xyz(lon_s[ok_s], lat_s[ok_s]))
+    xyz_o = _unit_xyz(lon_o, lat_o)
+    todo, k = ok_o, min(NEAREST_CANDIDATES, len(ok_s))
+    while len(todo):  # widen the candidates of the origins not yet proven exact
+        _, idx = tree.query(xyz_o[todo], k=k)
+        cand = ok_s[np.asarray(idx).reshape(len(todo), k)]
+        o = todo[:, None]
+        gc = great_circle_km(lon_o[o], lat_o[o], lon_s[cand], lat_s[cand])
+        _take(out, site, todo, model.predict(gc, cls_o[o], cls_s[cand]), cand)
+        if k == len(ok_s):
+            break
+        # exactness: a farther site is at least floor(d_k) × the lowest ratio away
+        floor = model.floor_minutes(gc.max(axis=1))
+        sure = (
+            (out.minutes[todo] <= floor)
+            & (out.minutes_low[todo] <= floor * min(model.ratio_low))
+            & (out.minutes_high[todo] <= floor * min(model.ratio_high))
+        )
+        todo, k = todo[~sure], min(4 * k, len(ok_s))
+    return out, site
+
+
+def _take(
+    out: CrowFlyTimes, site: np.ndarray, rows: np.ndarray,
+    est: tuple[FloatArray, FloatArray, FloatArray, FloatArray], cand: np.ndarray,
+) -> None:
+    """Store, for each row, the candidate with the lowest minutes and the lowest bounds."""
+    minutes, low, high, km = est
+    best = np.argmin(minutes, axis=1)
+    r = np.arange(len(rows))
+    out.minutes[rows], out.km[rows] = minutes[r, best], km[r, best]
+    out.minutes_low[rows], out.minutes_high[rows] = low.min(axis=1), high.min(axis=1)
+    site[rows] = cand[r, best]
+
+
+def crow_fly_isochrones(
+    points: tuple[np.ndarray, np.ndarray],
+    density: np.ndarray,
+    thresholds: list[float],
+    model: CrowFlyModel | None = None,
+    *,
+    by_site: bool,
+) -> gpd.GeoDataFrame:
+    """Return crow-fly isochrones: per site and threshold, a disc of :meth:`CrowFlyModel.radius_km`.
+
+    Parameters
+    ----------
+    points
+        ``(lon, lat)`` of the sites; ``density`` their density class.
+    thresholds
+        Minutes, ascending.
+    model
+        The fallback (default :data:`FALLBACK`).
+    by_site
+        One disc per site and threshold; otherwise their union per threshold.
+    """
+    (lon, lat), model = points, model or FALLBACK
+    ones = np.ones(len(lon))
+    parts = [  # the disc radius is speed × minutes: a "speed" of radius per time, no detour
+        disc_isochrones(lon, lat, model.radius_km(t, density) * 60 / t, ones, [t], by_site=by_site)
+        for t in thresholds
+    ]
+    return pd.concat(parts or [disc_isochrones(lon, lat, ones, ones, [], by_site=by_site)], ignore_index=True)
 
 
 def point_density(points: Any) -> np.ndarray:
@@ -195,102 +328,6 @@ def point_density(points: Any) -> np.ndarray:
     return classes.astype(np.int64)
 
 
-def calibrate_fallback(
-    road: TravelMatrix,
-    origins: Any,
-    sites: Any,
-    *,
-    min_km: float = 1.0,
-    max_km: float = 20.0,
-    classes: np.ndarray | None = None,
-) -> FallbackCalibration:
-    """Fit the crow-fly factors per density class against road times.
-
-    Pairs are every (origin, site) pair between ``min_km`` and ``max_km`` apart as
-    the crow flies and reachable by road; the class is the origin's. The default
-    range, 1 to 20 km, is that of trips to a nearby service: on Corsica it makes the
-    fallback unbiased both over pairs and on the time to the nearest site (up to
-    40 km, long fast trips weigh more and the nearest-site time is underestimated by
-    about 20 %). Per class, ``circuity = median(road km / great-circle km)`` and
-    ``speed = median(great-circle km × circuity / road hours)``, so the median ratio
-    of fallback to road time is 1. A class without pairs reuses the nearest class
-    that has some.
-
-    Parameters
-    ----------
-    road
-        Road times from ``origins`` to ``sites`` (``TravelModel.matrix``, road method).
-    origins
-        Points (town halls, typically, with an ``insee`` column).
-    sites
-        Points.
-    min_km, max_km
-        Great-circle distance range of the pairs used.
-    classes
-        Density class of each origin (default :func:`point_density` of ``origins``).
-
-    Returns
-    -------
-    FallbackCalibration, with the median ratio and the mean absolute percentage error
-    (MAPE) of the fitted fallback on the same pairs, per class and overall, and on the
-    time from each origin to its nearest site (sites closer than ``min_km`` ignored).
-    """
-    if road.method != "road":
-        raise DataError(
-            "la calibration du vol d'oiseau demande un réseau routier",
-            hint="placez un extrait OpenStreetMap couvrant le territoire dans le dossier « roads/ »",
-        )
-    lon_o, lat_o = lonlat(origins)
-    lon_s, lat_s = lonlat(sites)
-    gc = great_circle_km(lon_o[:, None], lat_o[:, None], lon_s[None, :], lat_s[None, :])
-    classes = point_density(origins) if classes is None else np.asarray(classes, np.int64)
-    cls = np.broadcast_to(classes[:, None], gc.shape)
-    use = np.isfinite(road.minutes) & (gc >= min_km) & (gc <= max_km)
-    table: dict[int, CrowFly] = {}
-    counts: dict[int, int] = {}
-    for c in (1, 2, 3, 4):
-        sel = use & (cls == c)
-        counts[c] = int(sel.sum())
-        if counts[c]:
-            detour = float(np.median(road.km[sel] / gc[sel]))
-            kph = float(np.median(gc[sel] * detour / (road.minutes[sel] / 60)))
-            table[c] = CrowFly(circuity=detour, speed_kph=kph)
-    if not table:
-        raise DataError("aucune paire commune-site utilisable pour la calibration")
-    reused: dict[int, int] = {}
-    measured = sorted(table)
-    for c in (1, 2, 3, 4):
-        if c not in table:  # the nearest measured class (never a class itself reused)
-            donor = min(measured, key=lambda k: (abs(k - c), k))
-            table[c] = table[donor]
-            reused[c] = donor
-    circuity, speed = factors(classes, table)
-    predicted = gc * circuity[:, None] / speed[:, None] * 60
-    ratio = predicted / np.where(road.minutes > 0, road.minutes, np.nan)
-    err = np.abs(ratio - 1)
-    by_ratio = {c: float(np.median(ratio[use & (cls == c)])) for c in table if counts[c]}
-    by_mape = {c: float(np.mean(err[use & (cls == c)])) for c in table if counts[c]}
-
-    # time to the nearest site at least min_km away (an origin's own town hall excluded)
-    far_enough = np.isfinite(road.minutes) & (gc >= min_km)
-    near_road = np.where(far_enough, road.minutes, np.inf).min(axis=1)
-    near_crow = np.where(far_enough, predicted, np.inf).min(axis=1)
-    both = np.isfinite(near_road) & (near_road > 0)
-    near_ratio = near_crow[both] / near_road[both]
-    return FallbackCalibration(
-        table=table,
-        pairs_by_class=counts,
-        pairs=int(use.sum()),
-        median_ratio=float(np.median(ratio[use])),
-        mape=float(np.mean(err[use])),
-        median_ratio_by_class=by_ratio,
-        mape_by_class=by_mape,
-        nearest_median_ratio=float(np.median(near_ratio)) if len(near_ratio) else float("nan"),
-        nearest_mape=float(np.mean(np.abs(near_ratio - 1))) if len(near_ratio) else float("nan"),
-        reused=reused,
-    )
-
-
 def _unit_xyz(lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
     lon, lat = np.radians(lon), np.radians(lat)
     return np.column_stack([np.cos(lat) * np.cos(lon), np.cos(lat) * np.sin(lon), np.sin(lat)])
@@ -307,3 +344,28 @@ def _communes_at(lon: np.ndarray, lat: np.ndarray) -> pd.Series:
     joined = gpd.sjoin_nearest(pts, communes.to_crs(crs), how="left", max_distance=config.SITE_COMMUNE_TOLERANCE_M)
     joined = joined[~joined.index.duplicated()]
     return joined["insee"].reindex(range(len(lon))).astype("str").reset_index(drop=True)
+
+
+#: The fallback, fitted by ``bench/fallback_fit.py`` (which reprints these values) on every road
+#: graph at hand: Corsica (992 points: 360 town halls, La Poste and France Services sites and IRIS
+#: points of 2A/2B, 984,430 ordered pairs 0.5-150 km, classes 2-4) and Saint-Germain-en-Laye (600
+#: nodes of the driveable graph, 165,642 pairs, class 1, up to ~14 km: class 1 beyond 20 km is
+#: extrapolated). Interval: 10th/90th percentiles of road / predicted per band, pooled out of
+#: sample (fit 2A test 2B, fit 2B test 2A, fit Corsica test Saint-Germain held-out nodes). Out of
+#: sample the median absolute error is 18-34 % per band, above the 15 % target (see the bench).
+FALLBACK = CrowFlyModel(
+    minutes=(
+        (1.385, 3.783, 5.934, 11.419, 23.409, 47.853, 95.622, 176.893),  # mean class 1
+        (1.721, 5.581, 10.979, 18.270, 31.248, 57.220, 99.700, 160.651),  # mean class 2
+        (1.915, 8.253, 20.575, 36.410, 58.615, 90.899, 136.865, 209.708),  # mean class 3
+        (2.196, 12.187, 33.563, 60.864, 89.204, 134.069, 187.986, 256.178),  # mean class 4
+    ),
+    km=(
+        (0.854, 2.823, 6.059, 12.423, 26.207, 55.196, 114.491, 219.754),  # mean class 1
+        (0.886, 3.370, 7.708, 14.513, 29.052, 61.838, 119.723, 204.208),  # mean class 2
+        (0.943, 4.344, 11.291, 21.403, 41.398, 79.706, 149.305, 222.704),  # mean class 3
+        (0.997, 5.585, 15.947, 31.465, 56.614, 99.681, 170.274, 250.138),  # mean class 4
+    ),
+    ratio_low=(0.649, 0.684, 0.697, 0.642, 0.601, 0.600, 0.581),
+    ratio_high=(1.360, 1.529, 1.674, 1.525, 1.398, 1.327, 1.328),
+)

@@ -4,7 +4,9 @@ A territory's road graph comes from, in this order of preference:
 
 1. the compact cache (CSR arrays in an ``.npz`` file keyed by the source file's hash);
 2. a local file in the data folder (catalog layer ``roads``), read by
-   :mod:`planner.travel.readers`;
+   :mod:`planner.travel.readers`, or a compact graph written there by
+   ``planner roads import`` (:mod:`planner.travel.pbf`) or ``planner roads fetch``
+   (``*.roads.npz``, read as is);
 3. a download from OpenStreetMap (:mod:`planner.travel.download`, online only).
 
 Speeds come from :mod:`planner.travel.speeds`. Only the largest strongly connected
@@ -44,7 +46,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 #: Bump when the layout of the cached arrays (or the choice of metric CRS) changes.
-ROADS_FORMAT = "3-local-crs"
+ROADS_FORMAT = "4-drive-rule"
 #: Share of a territory's area that a local graph must cover to be used.
 MIN_COVERAGE = 0.98
 
@@ -146,7 +148,8 @@ class RoadGraph:
 def road_files(root: Path | None = None) -> list[Path]:
     """Return the road files of the data folder (catalog layer ``roads``) the planner can read."""
     files = catalog.layer("roads").files(root)
-    return [p for p in files if road_file_kind(p) is not None]
+    # compact graphs (``planner roads import|fetch``) first: read as is, no conversion
+    return sorted((p for p in files if road_file_kind(p) is not None), key=lambda p: road_file_kind(p) != "compact")
 
 
 def load_road_graph(path: str | Path) -> RoadGraph:
@@ -172,6 +175,8 @@ def load_road_graph(path: str | Path) -> RoadGraph:
     if road_file_kind(path) is None:
         raise unknown_format(path)
     key = _cache_key(path)
+    if road_file_kind(path) == "compact":
+        return read_compact(path, key)
     target = cache_dir() / f"{key}.npz"
     if target.exists():
         try:
@@ -203,13 +208,27 @@ def from_networkx(G: nx.MultiDiGraph, report: RoadReport | None = None) -> RoadG
     RoadGraph
     """
     report = report or RoadReport(source=str(G.graph.get("name", "graphe osmnx")))
+    return compact_graph(*networkx_arrays(G, report), report)
+
+
+def networkx_arrays(
+    G: nx.MultiDiGraph, report: RoadReport
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Return an osmnx graph as arrays, travel times imputed where missing (no pruning).
+
+    Returns
+    -------
+    ``node_id, lon, lat`` (one per node) and ``u, v, time_s, length_m`` (one per edge,
+    ``u``/``v`` node positions), the input of :func:`compact_graph`.
+    """
     if len(G) == 0 or G.number_of_edges() == 0:
         raise DataError(
             f"le réseau routier « {report.source} » ne contient aucune route praticable",
             hint="vérifiez que le fichier couvre le territoire et contient des routes (highway)",
         )
-    report.nodes_read = len(G)
-    report.edges_read = G.number_of_edges()
+    if not report.edges_read:  # the GraphML reader counts before its drive filter
+        report.nodes_read = len(G)
+        report.edges_read = G.number_of_edges()
     report.edges_with_file_times, report.edges_imputed = ensure_travel_times(G)
 
     ids = list(G.nodes)
@@ -229,7 +248,7 @@ def from_networkx(G: nx.MultiDiGraph, report: RoadReport | None = None) -> RoadG
         node_id = np.asarray(ids, dtype=np.int64)
     except (TypeError, ValueError):
         node_id = np.arange(len(ids), dtype=np.int64)
-    return _compact(node_id, lon, lat, u, v, t, d, report)
+    return node_id, lon, lat, u, v, t, d
 
 
 def graph_for(polygon: shapely.Geometry, *, root: Path | None = None) -> RoadGraph | None:
@@ -275,7 +294,7 @@ def _build(path: Path) -> RoadGraph:
     return from_networkx(G, report)
 
 
-def _compact(
+def compact_graph(
     node_id: np.ndarray,
     lon: np.ndarray,
     lat: np.ndarray,
@@ -285,7 +304,21 @@ def _compact(
     d: np.ndarray,
     report: RoadReport,
 ) -> RoadGraph:
-    """Merge parallel edges, keep the largest SCC and build the CSR arrays."""
+    """Merge parallel edges, keep the largest SCC and build the CSR arrays.
+
+    Parameters
+    ----------
+    node_id, lon, lat
+        One value per node: OSM id and WGS84 coordinates.
+    u, v, t, d
+        One value per directed edge: tail and head (node positions), seconds, metres.
+    report
+        The report to complete (components, parallel edges, self-loops dropped).
+
+    Returns
+    -------
+    RoadGraph (not yet saved; ``key`` empty).
+    """
     n = len(node_id)
     keep = u != v  # self-loops never shorten a path
     report.self_loops_dropped = int((~keep).sum())
@@ -345,22 +378,57 @@ def _compact(
 # ---------------------------------------------------------------------------
 
 
-def _write_npz(graph: RoadGraph, target: Path) -> None:
-    arrays = {name: getattr(graph, name) for name in _ARRAYS}
-    meta = {"crs_metric": graph.crs_metric, "report": graph.report.summary()}
+def save_compact(graph: RoadGraph, target: Path, *, compress: bool = False) -> None:
+    """Write a graph as a compact ``.npz`` file (atomic), e.g. ``roads/X.roads.npz``.
+
+    Parameters
+    ----------
+    graph
+        The graph.
+    target
+        The file to write (replaced atomically).
+    compress
+        Zip-compress the arrays and leave out the metric coordinates (recomputed
+        from ``lon``/``lat`` on reading): about half the size, as in the demo bundle.
+    """
+    names = [n for n in _ARRAYS if not (compress and n in ("x", "y"))]
+    arrays = {name: getattr(graph, name) for name in names}
+    meta = {"crs_metric": graph.crs_metric, "report": graph.report.summary(), "format": ROADS_FORMAT}
+    save = np.savez_compressed if compress else np.savez
 
     def write(tmp: Path) -> None:
         with open(tmp, "wb") as fh:
-            np.savez(fh, meta=np.array(json.dumps(meta, ensure_ascii=False)), **arrays)
+            save(fh, meta=np.array(json.dumps(meta, ensure_ascii=False)), **arrays)
 
     cache.atomic_write(target, write)
+
+
+def _write_npz(graph: RoadGraph, target: Path) -> None:
+    save_compact(graph, target)
     _remember_hull(graph)
+
+
+def read_compact(path: Path, key: str = "") -> RoadGraph:
+    """Read a compact graph file (``*.roads.npz``; ``key``: default from its content).
+
+    A French :class:`DataError` when the file is not one.
+    """
+    try:
+        return _read_npz(path, key or _cache_key(path))
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise DataError(
+            f"graphe routier compact illisible ({exc})",
+            file=path,
+            hint="refaites-le avec « planner roads import » ou « planner roads fetch »",
+        ) from exc
 
 
 def _read_npz(target: Path, key: str) -> RoadGraph:
     with np.load(target, allow_pickle=False) as data:
-        arrays = {name: data[name] for name in _ARRAYS}
+        arrays = {name: data[name] for name in _ARRAYS if name in data or name not in ("x", "y")}
         meta = json.loads(str(data["meta"]))
+    if "x" not in arrays:  # a compressed file (save_compact(compress=True))
+        arrays["x"], arrays["y"] = project(arrays["lon"], arrays["lat"], meta["crs_metric"])
     return RoadGraph(**arrays, crs_metric=meta["crs_metric"], report=RoadReport(**meta["report"]), key=key)
 
 
@@ -396,7 +464,10 @@ def _hull_of(path: Path) -> shapely.Geometry | None:
         except (OSError, ValueError):
             pass
     try:
-        return load_road_graph(path).hull
+        graph = load_road_graph(path)
+        if road_file_kind(path) == "compact":  # not built here: record its hull now
+            _remember_hull(graph)
+        return graph.hull
     except DataError as exc:
         log.warning("réseau routier ignoré : %s", exc)
         return None

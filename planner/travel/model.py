@@ -14,8 +14,9 @@ Road method
     :data:`DIRECT_LEG_MAX_M` are also joined directly at the access speed.
 
 Crow-fly method
-    Great-circle distance × circuity ÷ speed by density class
-    (:mod:`planner.travel.crowfly`).
+    Road minutes estimated from the great-circle distance and the density classes of
+    both ends, symmetric, with an interval (``minutes_low``/``minutes_high``) from the
+    measured error (:mod:`planner.travel.crowfly`).
 """
 
 from __future__ import annotations
@@ -31,27 +32,19 @@ from scipy.spatial import cKDTree
 
 from planner.errors import DataError, SettingsError
 from planner.territory import Territory, town_halls
-from planner.travel.crowfly import (
-    CROW_FLY,
-    CrowFly,
-    crow_fly_matrix,
-    crow_fly_nearest,
-    factors,
-    point_density,
-)
+from planner.travel import crowfly
+from planner.travel.crowfly import FALLBACK, CrowFlyModel, point_density
 from planner.travel.download import download_graph
 from planner.travel.graph import RoadGraph, graph_for
-from planner.travel.isochrones import (
-    ISOCHRONE_BUFFER_M,
-    ISOCHRONE_MINUTES,
-    disc_isochrones,
-    road_isochrones,
-)
+from planner.travel.isochrones import ISOCHRONE_BUFFER_M, ISOCHRONE_MINUTES, road_isochrones
 from planner.travel.points import column, lonlat, project
-from planner.travel.results import Method, NearestSites, TravelMatrix, apply_cutoff
+from planner.travel.results import Method, NearestSites, SparseTravel, TravelMatrix, apply_cutoff
 from planner.travel.search import Snap, encode, nearest_source, node_matrix, path_nodes, snap_points
+from planner.travel.sparse import crow_fly_within, road_within
 
-__all__ = ["NearestSites", "Snap", "TravelMatrix", "TravelModel", "model_for", "origins_of", "travel_summary"]
+__all__ = [
+    "NearestSites", "Snap", "SparseTravel", "TravelMatrix", "TravelModel", "model_for", "origins_of", "travel_summary",
+]
 
 log = logging.getLogger(__name__)
 
@@ -79,7 +72,7 @@ class TravelModel:
     access_speed_kph
         Speed of the access leg between a point and its road node.
     crow_fly
-        Crow-fly factors by density class (default :data:`~planner.travel.crowfly.CROW_FLY`).
+        The crow-fly fallback (default :data:`~planner.travel.crowfly.FALLBACK`).
     """
 
     def __init__(
@@ -88,7 +81,7 @@ class TravelModel:
         *,
         max_snap_m: float = MAX_SNAP_M,
         access_speed_kph: float = ACCESS_SPEED_KPH,
-        crow_fly: dict[int, CrowFly] | None = None,
+        crow_fly: CrowFlyModel | None = None,
     ) -> None:
         if not max_snap_m > 0:
             raise SettingsError("la distance de rattachement doit être positive", setting="distance maximale à la route")
@@ -97,7 +90,7 @@ class TravelModel:
         self.graph = graph
         self.max_snap_m = float(max_snap_m)
         self.access_speed_kph = float(access_speed_kph)
-        self.crow_fly = dict(CROW_FLY if crow_fly is None else crow_fly)
+        self.crow_fly = FALLBACK if crow_fly is None else crow_fly
 
     @property
     def method(self) -> Method:
@@ -149,9 +142,14 @@ class TravelModel:
         TravelMatrix of shape ``(len(origins), len(destinations))``.
         """
         if self.graph is None:
-            minutes, km = crow_fly_matrix(lonlat(origins), lonlat(destinations), point_density(origins), self.crow_fly)
-            apply_cutoff(minutes, km, max_minutes)
-            return TravelMatrix(minutes, km, "crow_fly", max_minutes=max_minutes)
+            est = crowfly.crow_fly_matrix(
+                lonlat(origins), lonlat(destinations), point_density(origins), point_density(destinations),
+                self.crow_fly,
+            )
+            apply_cutoff(est.minutes, est.km, max_minutes)
+            low, high = _interval(est.minutes, est.minutes_low, est.minutes_high)
+            return TravelMatrix(est.minutes, est.km, "crow_fly", max_minutes=max_minutes, minutes_low=low,
+                                minutes_high=high)
         so, sd = self.snap(origins), self.snap(destinations)
         minutes = np.full((len(so.node), len(sd.node)), np.inf)
         km = np.full_like(minutes, np.inf)
@@ -167,6 +165,25 @@ class TravelModel:
         self._direct_legs(origins, destinations, minutes, km)
         apply_cutoff(minutes, km, max_minutes)
         return TravelMatrix(minutes, km, "road", so, sd, max_minutes)
+
+    def within(self, origins: Any, destinations: Any, *, max_minutes: float) -> SparseTravel:
+        """Return the pairs within ``max_minutes`` (required) as sparse minutes and km.
+
+        The values of :meth:`matrix` with the same cut-off, for the pairs within it;
+        memory follows those pairs, not ``origins × destinations`` (:mod:`planner.travel.sparse`).
+        """
+        if not (np.isfinite(max_minutes) and max_minutes >= 0):
+            raise SettingsError(f"seuil invalide : {max_minutes!r} min", setting="temps de trajet maximal")
+        if self.graph is None:
+            return crow_fly_within(
+                lonlat(origins), lonlat(destinations), point_density(origins), point_density(destinations),
+                self.crow_fly, float(max_minutes),
+            )
+        return road_within(
+            self.graph, self.snap(origins), self.snap(destinations),
+            (self._metric_xy(origins), self._metric_xy(destinations)),
+            access_speed_kph=self.access_speed_kph, direct_max_m=DIRECT_LEG_MAX_M, max_minutes=float(max_minutes),
+        )
 
     def nearest(self, origins: Any, sites: Any, *, max_minutes: float | None = None) -> NearestSites:
         """Return the nearest site (by time) of every origin, and of every road node.
@@ -190,10 +207,14 @@ class TravelModel:
         """
         site_ids = column(sites, "site_id")
         if self.graph is None:
-            minutes, km, site = crow_fly_nearest(lonlat(origins), lonlat(sites), point_density(origins), self.crow_fly)
-            apply_cutoff(minutes, km, max_minutes)
-            site[~np.isfinite(minutes)] = -1
-            result = NearestSites(minutes=minutes, km=km, site=site, method="crow_fly")
+            est, site = crowfly.crow_fly_nearest(
+                lonlat(origins), lonlat(sites), point_density(origins), point_density(sites), self.crow_fly
+            )
+            apply_cutoff(est.minutes, est.km, max_minutes)
+            site[~np.isfinite(est.minutes)] = -1
+            low, high = _interval(est.minutes, est.minutes_low, est.minutes_high)
+            result = NearestSites(minutes=est.minutes, km=est.km, site=site, method="crow_fly", minutes_low=low,
+                                  minutes_high=high)
         else:
             result = self._road_nearest(origins, sites, max_minutes)
         if site_ids is not None:
@@ -345,9 +366,7 @@ class TravelModel:
         thresholds = sorted({float(m) for m in minutes})
         ids = column(sites, "site_id")
         if self.graph is None:
-            lon, lat = lonlat(sites)
-            circuity, speed = factors(point_density(sites), self.crow_fly)
-            frame = disc_isochrones(lon, lat, speed, circuity, thresholds, by_site=by_site)
+            frame = crowfly.crow_fly_isochrones(lonlat(sites), point_density(sites), thresholds, self.crow_fly, by_site=by_site)
         else:
             reverse = direction == "to_site"
             frame = road_isochrones(
@@ -367,7 +386,20 @@ class TravelModel:
         return self.graph
 
 
-def model_for(territory: Territory | shapely.Geometry, *, download: bool = False) -> TravelModel:
+def _interval(minutes: np.ndarray, low: np.ndarray, high: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Return the interval of crow-fly minutes, infinite where the estimate is (cut off or no position)."""
+    gone = ~np.isfinite(minutes)
+    return np.where(gone, np.inf, low), np.where(gone, np.inf, high)
+
+
+#: The travel methods a user can choose (``--travel``), as the user sees the setting.
+TRAVEL_METHODS: tuple[str, ...] = ("road", "crow_fly")
+TRAVEL_SETTING = "méthode de trajet (--travel)"
+
+
+def model_for(
+    territory: Territory | shapely.Geometry, *, download: bool = False, travel: str | None = None
+) -> TravelModel:
     """Return the travel model of a territory: road when a road graph covers it, else crow-fly.
 
     Parameters
@@ -377,22 +409,35 @@ def model_for(territory: Territory | shapely.Geometry, *, download: bool = False
     download
         When no local file covers the territory, download its roads from
         OpenStreetMap (online only) instead of falling back to crow-fly.
+    travel
+        ``"road"`` (a road graph is required), ``"crow_fly"`` (the fallback, even where a
+        graph exists) or None (road where a graph covers the territory, else crow-fly).
 
     Returns
     -------
     TravelModel whose ``method`` says which was chosen.
     """
+    if travel is not None and travel not in TRAVEL_METHODS:
+        raise SettingsError(f"méthode de trajet inconnue : « {travel} »", setting=TRAVEL_SETTING,
+                            hint="choisissez « road » (réseau routier) ou « crow_fly » (vol d'oiseau)")
+    if travel == "crow_fly":
+        return TravelModel(None)
     if isinstance(territory, shapely.Geometry):
         polygon = territory
     else:  # the town halls' hull: as telling as the union of polygons, and far cheaper
         halls = territory.communes["town_hall"].dropna().to_numpy()
         halls = halls[~shapely.is_empty(halls)]
         polygon = shapely.convex_hull(shapely.multipoints(halls)) if len(halls) else None
-    if polygon is None or shapely.is_empty(polygon):
+    if (polygon is None or shapely.is_empty(polygon)) and travel != "road":
         return TravelModel(None)
-    graph = graph_for(polygon)
+    graph = None if polygon is None or shapely.is_empty(polygon) else graph_for(polygon)
     if graph is None and download:
         graph = download_graph(polygon)
+    if graph is None and travel == "road":
+        raise SettingsError(
+            "aucun réseau routier ne couvre le territoire", setting=TRAVEL_SETTING,
+            hint="importez un réseau (planner roads fetch|import) ou choisissez « crow_fly »",
+        )
     if graph is None:
         log.warning(
             "aucun réseau routier local ne couvre le territoire : temps estimés à vol d'oiseau"

@@ -1,15 +1,23 @@
-"""Road files into networkx: osmnx GraphML, OpenStreetMap XML and PBF.
+"""Road files into networkx: osmnx GraphML, OpenStreetMap XML and PBF; the drive rule.
 
-OpenStreetMap files (XML and PBF) are read with pyosmium: drivable ways are kept
-(the filter of osmnx's ``network_type="drive"``, :func:`is_drivable`), node
-references missing from a clipped extract are dropped and counted (a way is split
-where a node is missing), and the repaired extract is handed to
-:func:`osmnx.graph_from_xml`. :class:`RoadReport` says what reading found.
+:func:`is_drivable` is the one rule saying which OpenStreetMap ways a car may use
+(osmnx's ``network_type="drive"`` filter plus ``access=no``); every reader applies it:
+
+- OpenStreetMap files (XML and PBF) are read with pyosmium: drivable ways are kept,
+  node references missing from a clipped extract are dropped and counted (a way is
+  split where a node is missing), and the repaired extract is handed to
+  :func:`osmnx.graph_from_xml` (the streaming PBF import, :mod:`planner.travel.pbf`,
+  builds the compact graph without networkx);
+- GraphML files may hold any network type (« all »: footways, tracks): edges whose
+  tags fail the rule are dropped (:func:`drop_undrivable_edges`).
+
+:class:`RoadReport` says what reading found.
 """
 
 from __future__ import annotations
 
 import gzip
+import itertools
 import logging
 import re
 import tempfile
@@ -30,6 +38,8 @@ log = logging.getLogger(__name__)
 #: Suffixes of the road files the planner reads.
 GRAPHML_SUFFIXES = (".graphml", ".graphml.gz")
 OSM_SUFFIXES = (".osm", ".osm.bz2", ".osm.gz", ".osm.pbf")
+#: Suffix of a compact road graph written by ``planner roads import`` / ``fetch``.
+COMPACT_SUFFIX = ".roads.npz"
 
 # osmnx's "drive" network filter (osmnx._overpass._get_network_filter), as rules on tags.
 _EXCLUDED_HIGHWAYS = frozenset(
@@ -43,10 +53,18 @@ _EXCLUDED_TAG_PATTERNS = (
     ("area", re.compile("yes")),
     ("access", re.compile("private")),
     ("motor_vehicle", re.compile("no")),
+    ("motor_vehicle", re.compile("private")),
     ("motorcar", re.compile("no")),
     ("service", re.compile("alley|driveway|emergency_access|parking|parking_aisle|private")),
 )
-_FORMATS_HINT = "formats acceptés : .graphml, .graphml.gz (osmnx), .osm, .osm.bz2, .osm.pbf"
+#: ``access=no`` closes a way to cars unless a motor-vehicle tag opens it again.
+_OPENING_VALUES = frozenset(["yes", "designated", "permissive", "destination", "delivery"])
+#: Tags the drive rule reads (a GraphML edge is checked on these).
+DRIVE_RULE_KEYS = ("highway", "area", "access", "motor_vehicle", "motorcar", "service")
+_FORMATS_HINT = (
+    "formats acceptés : .graphml, .graphml.gz (osmnx), .osm, .osm.bz2, .osm.pbf, "
+    ".roads.npz (planner roads import)"
+)
 
 
 @dataclass
@@ -72,6 +90,10 @@ class RoadReport:
     #: ... of which on drivable ways (the others are on ways the graph ignores).
     missing_refs_on_roads: int = 0
     ways_with_missing_refs: int = 0
+    #: GraphML: edges whose tags fail the drive rule (footways, tracks...), dropped.
+    edges_not_drivable: int = 0
+    #: Clipping to a territory (``planner roads import --territory``): edges outside, dropped.
+    edges_clipped: int = 0
     #: Edges whose travel time came from the file, and edges whose speed was imputed.
     edges_with_file_times: int = 0
     edges_imputed: int = 0
@@ -84,9 +106,11 @@ class RoadReport:
         return asdict(self)
 
 
-def road_file_kind(path: Path) -> Literal["graphml", "osm"] | None:
-    """Return ``"graphml"`` or ``"osm"`` from a road file's suffix, None for other files."""
+def road_file_kind(path: Path) -> Literal["graphml", "osm", "compact"] | None:
+    """Return ``"graphml"``, ``"osm"`` or ``"compact"`` from a road file's suffix, None for others."""
     name = path.name.lower()
+    if name.endswith(COMPACT_SUFFIX):
+        return "compact"
     if name.endswith(GRAPHML_SUFFIXES):
         return "graphml"
     if name.endswith(OSM_SUFFIXES):
@@ -116,7 +140,13 @@ def read_networkx(path: str | Path) -> tuple[nx.MultiDiGraph, RoadReport]:
     kind = road_file_kind(path)
     report = RoadReport(source=path.name)
     if kind == "graphml":
-        return _read_graphml(path), report
+        G = _read_graphml(path)
+        report.nodes_read, report.edges_read = len(G), G.number_of_edges()
+        report.edges_not_drivable = drop_undrivable_edges(G)
+        if report.edges_not_drivable:
+            log.info("%s : %d tronçon(s) non praticable(s) en voiture écarté(s)", path.name,
+                     report.edges_not_drivable)
+        return G, report
     if kind == "osm":
         return _read_osm(path, report), report
     raise unknown_format(path)
@@ -133,14 +163,65 @@ def is_drivable(tags: dict[str, str]) -> bool:
     Returns
     -------
     False for ways without ``highway``, for excluded classes (footway, track,
-    service...) and for private, no-motor-vehicle or area ways; True otherwise.
+    service...), for private, no-motor-vehicle or area ways and for ``access=no``
+    ways that no ``motor_vehicle``/``motorcar`` tag opens; True otherwise.
     """
     highway = tags.get("highway")
     if not highway or highway in _EXCLUDED_HIGHWAYS:
         return False
-    return not any(
-        key in tags and pattern.search(tags[key]) for key, pattern in _EXCLUDED_TAG_PATTERNS
-    )
+    if any(key in tags and pattern.search(tags[key]) for key, pattern in _EXCLUDED_TAG_PATTERNS):
+        return False
+    if tags.get("access") == "no":
+        return tags.get("motor_vehicle") in _OPENING_VALUES or tags.get("motorcar") in _OPENING_VALUES
+    return True
+
+
+def is_drivable_edge(data: dict[str, Any]) -> bool:
+    """Return True when a networkx edge's tags pass :func:`is_drivable`.
+
+    A simplified osmnx edge merges several ways and may carry lists of values
+    (``highway=["residential", "footway"]``): it is drivable only when every
+    combination of its values is. An edge without ``highway`` (a graph built
+    elsewhere, without tags) is taken as drivable.
+
+    Parameters
+    ----------
+    data
+        The edge's attributes.
+
+    Returns
+    -------
+    bool
+    """
+    if data.get("highway") is None:
+        return True
+    values = []
+    for key in DRIVE_RULE_KEYS:
+        value = data.get(key)
+        if value is None or (isinstance(value, float) and value != value):  # missing, NaN
+            continue
+        items = value if isinstance(value, list | tuple | set) else [value]
+        values.append([(key, str(v)) for v in items])
+    return all(is_drivable(dict(combo)) for combo in itertools.product(*values))
+
+
+def drop_undrivable_edges(G: nx.MultiDiGraph) -> int:
+    """Remove (in place) the edges failing the drive rule, then the nodes left without edges.
+
+    Parameters
+    ----------
+    G
+        An osmnx graph of any network type.
+
+    Returns
+    -------
+    The number of edges removed.
+    """
+    drop = [(u, v, k) for u, v, k, data in G.edges(keys=True, data=True) if not is_drivable_edge(data)]
+    G.remove_edges_from(drop)
+    if drop:
+        G.remove_nodes_from([n for n, degree in G.degree() if degree == 0])
+    return len(drop)
 
 
 def _read_graphml(path: Path) -> nx.MultiDiGraph:

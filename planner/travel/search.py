@@ -25,6 +25,9 @@ from planner.travel.points import project
 
 _SCALE = float(2**24)  # metres field of the lexicographic search weight
 _MEMORY_BUDGET = 256 * 1024 * 1024  # bytes of distance rows held at once
+#: Graphs with more nodes are searched tile by tile, on the sub-graph a cut-off can reach.
+TILE_NODES = 400_000
+_TILE_M = 20_000.0  # side of a tile of search starts (metres)
 
 _search_cache: weakref.WeakKeyDictionary[RoadGraph, dict[bool, sp.csr_matrix]] = weakref.WeakKeyDictionary()
 
@@ -223,6 +226,80 @@ def node_matrix(
     if reverse:
         secs, metres = secs.T, metres.T
     return np.ascontiguousarray(secs), np.ascontiguousarray(metres)
+
+
+def node_within(
+    graph: RoadGraph, sources: Any, targets: Any, *, max_minutes: float
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Return the node pairs within ``max_minutes``: positions, seconds and metres, sparse.
+
+    Same searches and values as :func:`node_matrix` with the same cut-off, but only the
+    pairs within it are kept, so memory follows the pairs, not ``sources × targets``.
+    On a graph larger than :data:`TILE_NODES` the starts are grouped in square tiles
+    and each tile is searched on the sub-graph of the nodes it can reach in time (the
+    graph's fastest straight-line speed bounds how far a path goes: exact).
+
+    Returns
+    -------
+    ``(i, j, seconds, metres)``: positions in ``sources`` and ``targets`` of each pair.
+    """
+    sources = np.asarray(sources, np.int64)
+    targets = np.asarray(targets, np.int64)
+    reverse = len(targets) < len(sources)
+    starts, ends = (targets, sources) if reverse else (sources, targets)
+    csr = search_csr(graph, reverse)
+    parts: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+    tiles: list[tuple[np.ndarray, np.ndarray | None]] = [(np.arange(len(starts)), None)]
+    if graph.n_nodes > TILE_NODES and len(starts):
+        tiles = list(_tiles(graph, starts, max_minutes))
+    end_pos = np.full(graph.n_nodes, -1, np.int64)
+    for rows, nodes in tiles:
+        if nodes is None:
+            sub, local, ends_local, end_index = csr, starts[rows], ends, np.arange(len(ends))
+        else:
+            sub = csr[nodes][:, nodes]
+            end_pos[nodes] = np.arange(len(nodes))
+            local = end_pos[starts[rows]]
+            at = end_pos[ends]
+            end_index = np.flatnonzero(at >= 0)
+            ends_local = at[end_index]
+            end_pos[nodes] = -1
+        chunk = max(1, _MEMORY_BUDGET // (8 * max(sub.shape[0], 1)))
+        for lo in range(0, len(rows), chunk):
+            d = dijkstra(sub, directed=True, indices=local[lo : lo + chunk], limit=limit(max_minutes))[:, ends_local]
+            r, c = np.nonzero(np.isfinite(d))
+            parts.append((rows[lo + r], end_index[c], d[r, c]))
+    i = np.concatenate([p[0] for p in parts]) if parts else np.zeros(0, np.int64)
+    j = np.concatenate([p[1] for p in parts]) if parts else np.zeros(0, np.int64)
+    secs, metres = decode(np.concatenate([p[2] for p in parts]) if parts else np.zeros(0))
+    return (j, i, secs, metres) if reverse else (i, j, secs, metres)
+
+
+def reach_m(graph: RoadGraph, max_minutes: float) -> float:
+    """Return how far (straight line, metres) any path of at most ``max_minutes`` can go.
+
+    The fastest straight-line speed of an edge (its end points' distance over its
+    time) bounds the speed of every path, by the triangle inequality.
+    """
+    tails = graph.tails
+    chord = np.hypot(graph.x[graph.indices] - graph.x[tails], graph.y[graph.indices] - graph.y[tails])
+    with np.errstate(divide="ignore", invalid="ignore"):
+        speed = np.where(graph.time_s > 0, chord / graph.time_s, np.where(chord > 0, np.inf, 0.0))
+    return float(speed.max(initial=0.0)) * (np.floor(max_minutes * 60_000) + 1) / 1000 * 1.000001 + 1.0
+
+
+def _tiles(graph: RoadGraph, starts: np.ndarray, max_minutes: float) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Group the starts by square tile, each with the sorted nodes within reach of its tile."""
+    radius = reach_m(graph, max_minutes)
+    x, y = graph.x[starts], graph.y[starts]
+    cell = np.floor(x / _TILE_M).astype(np.int64) * 1_000_003 + np.floor(y / _TILE_M).astype(np.int64)
+    out = []
+    for key in np.unique(cell):
+        rows = np.flatnonzero(cell == key)
+        cx, cy = (np.floor(x[rows[0]] / _TILE_M) + 0.5) * _TILE_M, (np.floor(y[rows[0]] / _TILE_M) + 0.5) * _TILE_M
+        nodes = np.sort(np.asarray(graph.kdtree.query_ball_point([cx, cy], radius + _TILE_M * 0.7072), np.int64))
+        out.append((rows, nodes))
+    return out
 
 
 def node_times(graph: RoadGraph, nodes: np.ndarray, *, reverse: bool, max_minutes: float | None) -> np.ndarray:

@@ -44,7 +44,7 @@ def test_area_shapes_made_up_squares() -> None:
     assert shapes.geometry.iloc[0].equals(box(0, 0, 2, 1))
 
 
-def test_area_shapes_and_aggregate_on_corsica(real_data) -> None:
+def test_area_shapes_and_aggregate_on_corsica(corsica_data) -> None:
     territory = select("2A,2B")
     shapes = areas.area_shapes(territory.communes, "departement")
     assert list(shapes["code"]) == ["2A", "2B"]

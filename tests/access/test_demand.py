@@ -16,7 +16,7 @@ from planner.errors import DataError, SettingsError
 
 
 @pytest.fixture(scope="module")
-def communes(real_data: Path) -> pd.DataFrame:
+def communes(corsica_data: Path) -> pd.DataFrame:
     from planner.data.sources.communes import load_communes
     from planner.data.sources.indicators import load_indicators
 
@@ -39,6 +39,7 @@ def test_weight_of_real_communes(communes: pd.DataFrame) -> None:
     assert fz["fragility_factor"].iloc[0] == pytest.approx(expected)
 
 
+@pytest.mark.usefixtures("real_data")  # national snapshots
 def test_sources_over_france(communes: pd.DataFrame) -> None:
     fz = fragility(communes)
     assert fz["fragility_source"].value_counts().to_dict() == {
@@ -52,7 +53,7 @@ def test_sources_over_france(communes: pd.DataFrame) -> None:
     assert total / communes["population"].sum() == pytest.approx(0.154, abs=0.002)
 
 
-def test_iris_frame_works_too(real_data: Path) -> None:
+def test_iris_frame_works_too(corsica_data: Path) -> None:
     from planner.data.sources.indicators import load_ifn_iris
 
     iris = load_ifn_iris(["2A", "2B"])
@@ -63,7 +64,8 @@ def test_iris_frame_works_too(real_data: Path) -> None:
     np.testing.assert_allclose(weights.to_numpy(), expected.to_numpy())
 
 
-def test_proxy_constants_reproduce_the_fit(real_data: Path) -> None:
+@pytest.mark.usefixtures("real_data")  # national snapshots
+def test_proxy_constants_reproduce_the_fit(corsica_data: Path) -> None:
     proxy, fallback = demand.calibrate()
     for stored, fitted in ((demand.PROXY, proxy), (demand.FALLBACK_PROXY, fallback)):
         assert fitted.inputs == stored.inputs

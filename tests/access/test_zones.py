@@ -157,7 +157,7 @@ def test_underserved_zones_sums_ranks_and_lists_hosts():
 
 
 @pytest.fixture(scope="module")
-def reunion(real_data):
+def reunion(corsica_data):
     from planner.territory import select
 
     return select("974")

@@ -74,12 +74,12 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="module")
-def server(real_data, tmp_path_factory):
+def server(corsica_data, tmp_path_factory):
     """``streamlit run app.py`` on a free port of 127.0.0.1; yields its URL."""
     _requirements()
     port = _free_port()
     log = tmp_path_factory.mktemp("streamlit") / "server.log"
-    env = dict(os.environ, PLANNER_DATA_DIR=str(real_data))
+    env = dict(os.environ, PLANNER_DATA_DIR=str(corsica_data))
     command = [
         sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
         "--server.address", "127.0.0.1", "--server.port", str(port), "--browser.gatherUsageStats", "false",
@@ -200,7 +200,8 @@ def test_couverture_map_and_layers_render(page, server, screenshots) -> None:
     assert overlays[0] == "Temps d'accès à l'aide la plus proche"
     assert "● Zones mal desservies" in overlays
     names = [o.split(" (")[0] for o in overlays[2:]]
-    assert names == ["● La Poste", "● France Services", "● Conseillers numériques", "● Croix-Rouge française"]
+    assert names == ["● La Poste", "● France Services", "● Conseillers numériques", "● Aidants Connect",
+                     "● Croix-Rouge française"]
     attribution = frame.text_content(".leaflet-control-attribution")
     assert "© les contributeurs d'OpenStreetMap" in attribution and "La Poste (2020)" in attribution
     assert "ANCT (2024-08)" in attribution

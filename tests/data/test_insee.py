@@ -19,8 +19,9 @@ def _write(path: Path, text: str, encoding: str = "utf-8") -> Path:
     return path
 
 
-def test_comparateur_deduplicated(real_data: Path) -> None:
-    path = real_data / "indicators/comparateur_2024/communes.csv"
+@pytest.mark.usefixtures("real_data")  # national snapshots
+def test_comparateur_deduplicated(corsica_data: Path) -> None:
+    path = corsica_data / "indicators/comparateur_2024/communes.csv"
     report = new_report("comparateur", path)
     raw = read_plain_csv(path, ["insee_com"], report)
     assert len(raw) == 36_208
@@ -31,7 +32,7 @@ def test_comparateur_deduplicated(real_data: Path) -> None:
     assert not report.suspect  # duplicates all agree
 
 
-def test_filosofi_broken_files(tmp_path: Path, real_data: Path) -> None:
+def test_filosofi_broken_files(tmp_path: Path, corsica_data: Path) -> None:
     epci = _write(tmp_path / "revenus_epci.csv", "codgeo,libgeo,tp6016\n200069193,CC,7.4\n")
     no_column = _write(tmp_path / "revenus_communes.csv", "codgeo,libgeo,med16\n01001,X,22679\n")
     with pytest.raises(DataError) as err:
@@ -53,6 +54,6 @@ def test_filosofi_broken_files(tmp_path: Path, real_data: Path) -> None:
     assert pd.isna(frame.loc["01004", "median_income"])  # "abc": missing, not 0
     assert frame.loc["01004", "poverty_rate"] == pytest.approx(0.17)  # "1004" padded
     reasons = {(i.row, i.column, i.action) for i in report.issues if i.row}
-    assert (2, "med16", "corrigée") in reasons  # non-numeric value
-    assert (3, "", "rejetée") in reasons  # 3 fields instead of 5
-    assert (4, "codgeo", "rejetée") in reasons  # unknown commune
+    assert (3, "med16", "corrigée") in reasons  # non-numeric value (line 3: header is line 1)
+    assert (4, "", "rejetée") in reasons  # 3 fields instead of 5
+    assert (5, "codgeo", "rejetée") in reasons  # unknown commune

@@ -73,11 +73,11 @@ def test_read_csv_rejects_malformed_lines_with_their_data_row(tmp_path: Path) ->
     assert frame["id"].tolist() == ["A", "D"]
     assert frame["lat"].tolist() == ["41.9", "42.7"]  # stripped
     assert pd.isna(frame["name"].iloc[1])  # empty field: missing
-    assert rows.tolist() == [1, 4]
+    assert rows.tolist() == [2, 5]  # lines of the file: the header is line 1
     assert frame.attrs == {"columns": {"id": "Identifiant", "name": "Libellé", "lat": "Latitude"},
-                           "rows_read": 4}
+                           "rows_read": 4, "file_columns": ["Identifiant", "Libellé", "Latitude"]}
     assert [(i.row, i.column, i.action) for i in report.issues] == [
-        (2, "*", "rejetée"), (3, "*", "rejetée")]
+        (3, "*", "rejetée"), (4, "*", "rejetée")]
     assert report.issues[0].reason == "2 champs au lieu de 3 (ligne mal formée)"
 
 
@@ -120,17 +120,17 @@ def test_encodings_are_detected(tmp_path: Path, encoding: str, name: str) -> Non
 
 def test_read_plain_csv_keeps_every_column_and_reports_the_encoding(tmp_path: Path) -> None:
     path = tmp_path / "revenus.csv"
-    path.write_bytes("CODGEO,libgeo,med16\n01001,Évian,\n01002,X\n".encode("cp1252"))
+    path.write_bytes("CODGEO,libgeo,med16\n01001,Évian,\n01002,X\n01003,Y,1\n".encode("cp1252"))
     report = _report()
     frame = read.read_plain_csv(path, ["codgeo"], report)
     assert list(frame.columns) == ["codgeo", "libgeo", "med16", "_row"]
-    assert frame.to_dict("list") == {"codgeo": ["01001"], "libgeo": ["Évian"], "med16": [""],
-                                     "_row": [1]}
+    assert frame.to_dict("list") == {"codgeo": ["01001", "01003"], "libgeo": ["Évian", "Y"],
+                                     "med16": ["", "1"], "_row": [2, 4]}
     assert [(i.row, i.column, i.reason) for i in report.issues] == [
         (1, "", "revenus.csv : fichier non UTF-8, lu en cp1252"),
-        (2, "", "revenus.csv : 2 champs au lieu de 3 (ligne mal formée)"),
+        (3, "", "revenus.csv : 2 champs au lieu de 3 (ligne mal formée)"),
     ]
-    assert report.rows_read == 2
+    assert report.rows_read == 3
 
 
 # --------------------------------------------------------------------------- counting
@@ -156,12 +156,20 @@ def test_records_count_quoted_multiline_records_once(
         with pytest.raises(DataError, match="en-tête seul"):
             read.read_records(path)
         return
-    records = read.read_records(path)  # the header line makes the separator sniffable
+    # counting only: cut and mostly-malformed files are refused by default (test_bad_files)
+    records = read.read_records(path, complete=False)  # the header makes the separator sniffable
     assert records.sep == delimiter
     assert records.rows == rows
     good, numbers = records.split(3, None)
-    assert numbers.tolist() == [i + 1 for i, r in enumerate(rows) if len(r) == 3]
     assert good == [r for r in rows if len(r) == 3]
+    # each record numbered by the line where it starts: after the header, increasing,
+    # one line more than the previous record's line breaks
+    starts = [2]
+    for r in rows[:-1]:
+        starts.append(starts[-1] + 1 + sum(f.count("\n") + f.count("\r") - f.count("\r\n")
+                                           for f in r))
+    assert records.lines == starts
+    assert numbers.tolist() == [n for n, r in zip(starts, rows) if len(r) == 3]
 
 
 # --------------------------------------------------------------------------- header-less
@@ -176,7 +184,7 @@ def _write(path: Path, text: str, encoding: str = "utf-8") -> Path:
 
 
 field = st.text(
-    st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00\ufeff"), max_size=12
+    st.characters(blacklist_categories=("Cs", "Cc"), blacklist_characters="\ufeff"), max_size=12
 )
 
 

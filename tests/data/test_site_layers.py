@@ -13,6 +13,7 @@ import pytest
 import shapely
 
 from planner.data.sites import LAYERS, count_by_network, load_layer, load_sites
+from planner.data.sources import mediation
 from planner.data.sources.croix_rouge import load_croix_rouge
 from planner.data.sources.user_files import load_user_file
 from planner.errors import DataError
@@ -20,11 +21,12 @@ from tests.data._sites import FIXTURES, check_canonical, in_corsica, without_coo
 
 
 @pytest.fixture(scope="module")
-def layers(real_data):
+def layers(corsica_data):
     """Every site layer of France, through the disk cache (built on first use)."""
     return {name: load_layer(name) for name in LAYERS}
 
 
+@pytest.mark.usefixtures("real_data")  # national snapshots
 def test_la_poste_real_counts(layers):
     sites, report = layers["la_poste"]
     check_canonical(sites)
@@ -50,6 +52,7 @@ def test_la_poste_real_counts(layers):
     assert louvre["insee"] == "75056"
 
 
+@pytest.mark.usefixtures("real_data")  # national snapshots
 def test_la_poste_real_suspect_moved_to_town_hall(layers, communes):
     sites, report = layers["la_poste"]
     # ROUY AP (58223) has coordinates in Spain: moved to Rouy's town hall
@@ -57,9 +60,10 @@ def test_la_poste_real_suspect_moved_to_town_hall(layers, communes):
     assert rouy["insee"] == "58223" and rouy["suspect"] and rouy["approximate"]
     hall = communes.set_index("insee").loc["58223", "town_hall"]
     assert rouy.geometry.equals(hall)
-    assert any(i.row == 10_016 and i.action == "suspecte" for i in report.issues)
+    assert any(i.row == 10_017 and i.action == "suspecte" for i in report.issues)
 
 
+@pytest.mark.usefixtures("real_data")  # national snapshots
 def test_france_services_real_counts(layers):
     sites, report = layers["france_services"]
     check_canonical(sites)
@@ -74,6 +78,7 @@ def test_france_services_real_counts(layers):
     assert "lun" in valserhone["opening_hours"] and "sam" not in valserhone["opening_hours"]
 
 
+@pytest.mark.usefixtures("real_data")  # national snapshots
 def test_conseiller_numerique_real_counts(layers):
     sites, report = layers["conseiller_numerique"]
     check_canonical(sites)
@@ -92,8 +97,11 @@ def test_conseiller_numerique_real_counts(layers):
     assert sites["opening_hours"].notna().sum() == 4_249 - 57
 
 
-def test_cnfs_structures_and_food_aid_real_counts(layers):
-    structures, report = layers["conseiller_numerique_structures"]
+@pytest.mark.usefixtures("real_data")  # national snapshots
+def test_cnfs_structures_and_food_aid_real_counts(layers, corsica_data):
+    # the 2021 JSON (the layer now reads the newer 2023 CSV: tests/data/test_cnfs_2023.py)
+    structures, report = mediation.load_cnfs_structures(
+        corsica_data / "mediation" / "cnfs_structures_2021.json")
     assert report.rows_read == 1_450 and len(structures) == 1_450
     food, report = layers["croix_rouge_aide_alimentaire"]
     assert report.rows_read == 829 and len(food) == 829
@@ -103,6 +111,7 @@ def test_cnfs_structures_and_food_aid_real_counts(layers):
     assert food.set_index("site_id").loc["crf_u2a:E0101", "insee"] == "01053"
 
 
+@pytest.mark.usefixtures("real_data")  # national snapshots
 def test_croix_rouge_real_counts_and_ile_rousse(layers, communes):
     sites, report = layers["croix_rouge"]
     check_canonical(sites)
@@ -113,7 +122,7 @@ def test_croix_rouge_real_counts_and_ile_rousse(layers, communes):
     # territory; one with latitude 0 (IME Valfleurs, Grasse)
     outside = [i for i in report.rejected if "hors de" in i.reason]
     zero = [i for i in report.rejected if "nulles" in i.reason]
-    assert (len(outside), [i.row for i in zero]) == (8, [802])
+    assert (len(outside), [i.row for i in zero]) == (8, [803])
     assert len(sites) == report.rows_kept == 1_921 - 13 - 8 - 1
     assert len(in_corsica(sites)) == 12
     # the antenna of L'Île-Rousse (postcode 20220) has coordinates in Lyon
@@ -121,15 +130,16 @@ def test_croix_rouge_real_counts_and_ile_rousse(layers, communes):
     assert ile_rousse["insee"] == "2B134"
     assert ile_rousse["suspect"] and ile_rousse["approximate"]
     assert ile_rousse.geometry.equals(communes.set_index("insee").loc["2B134", "town_hall"])
-    issue = next(i for i in report.issues if i.row == 1_586)
+    issue = next(i for i in report.issues if i.row == 1_587)
     assert issue.action == "suspecte" and "20220" in issue.reason
     # postcodes that lost their leading zero are restored
     assert sites.set_index("site_id").loc["crf:5", "postcode"] == "01000"
 
 
-def test_croix_rouge_xlsx_same_as_csv(real_data, communes):
-    from_csv, _ = load_croix_rouge(real_data / "croix_rouge" / "structures_2015.csv", communes)
-    from_xlsx, report = load_croix_rouge(real_data / "croix_rouge" / "structures_2015.xlsx",
+@pytest.mark.usefixtures("real_data")  # national snapshots
+def test_croix_rouge_xlsx_same_as_csv(corsica_data, communes):
+    from_csv, _ = load_croix_rouge(corsica_data / "croix_rouge" / "structures_2015.csv", communes)
+    from_xlsx, report = load_croix_rouge(corsica_data / "croix_rouge" / "structures_2015.xlsx",
                                          communes)
     assert report.rows_read == 1_921
     pd.testing.assert_frame_equal(
@@ -138,6 +148,7 @@ def test_croix_rouge_xlsx_same_as_csv(real_data, communes):
     )
 
 
+@pytest.mark.usefixtures("real_data")  # national snapshots
 def test_coastal_sites_belong_to_nearest_commune(layers, communes):
     polygons = communes.set_index("insee").geometry
     # permanences have no INSEE code: two in Corsica fall a few metres into the sea
@@ -158,6 +169,7 @@ def test_coastal_sites_belong_to_nearest_commune(layers, communes):
         assert not frame["suspect"].any() and not frame["approximate"].any()
 
 
+@pytest.mark.usefixtures("real_data")  # national snapshots
 def test_partners_and_mediation_real(layers):
     partners, report = layers["partners"]
     assert report.rows_read == 144
@@ -174,6 +186,7 @@ def test_partners_and_mediation_real(layers):
     assert elsewhere[["postcode", "insee"]].values.tolist() == [["06922", "69019"]]
 
 
+@pytest.mark.usefixtures("real_data")  # national snapshots
 def test_town_halls_real(layers, communes):
     halls, report = layers["town_hall"]
     check_canonical(halls)
@@ -186,20 +199,22 @@ def test_town_halls_real(layers, communes):
                                                                          "town_hall_hours"]
 
 
-def test_load_sites_default_table(real_data):
+def test_load_sites_default_table(corsica_data):
     sites, reports = load_sites()
     check_canonical(sites)
     assert set(reports) == {"la_poste", "france_services", "conseiller_numerique",
-                            "mediation_numerique", "croix_rouge", "partners", "town_hall"}
+                            "mediation_numerique", "aidants_connect", "croix_rouge", "partners",
+                            "town_hall"}
     corsica = count_by_network(in_corsica(sites))
     assert corsica == {"la_poste": 194, "france_services": 37, "conseiller_numerique": 20,
-                       "croix_rouge": 12, "town_hall": 360}
+                       "aidants_connect": 42, "croix_rouge": 12, "town_hall": 360}
     # a second call reads the same table from the combined cache
     again, _ = load_sites()
     pd.testing.assert_frame_equal(pd.DataFrame(sites), pd.DataFrame(again))
 
 
-def test_load_sites_by_network_and_layer(real_data):
+@pytest.mark.usefixtures("real_data")  # national snapshots
+def test_load_sites_by_network_and_layer(corsica_data):
     sites, reports = load_sites(["croix_rouge"])
     assert set(reports) == {"croix_rouge", "partners"}
     assert set(sites["network"]) == {"croix_rouge"}
@@ -210,7 +225,8 @@ def test_load_sites_by_network_and_layer(real_data):
         load_sites(["poste"])
 
 
-def test_user_plain_json_list_and_load_sites_with_user_file(real_data, communes):
+@pytest.mark.usefixtures("real_data")  # national snapshots
+def test_user_plain_json_list_and_load_sites_with_user_file(corsica_data, communes):
 
     sites, report = load_user_file(FIXTURES / "permanences.json", communes)
     assert set(sites["network"]) == {"custom"}

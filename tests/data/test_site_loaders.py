@@ -33,24 +33,24 @@ def test_la_poste_bad_rows_are_reported(communes):
     assert list(by_id.index) == ["laposte:T001A", "laposte:T003A", "laposte:T006A",
                                  "laposte:T007A", "laposte:T008A", "laposte:T010A"]
     rejected = {(i.row, i.column) for i in report.rejected}
-    assert rejected == {
-        (2, "Latitude"),  # 0/0
-        (4, "Latitude"),  # New York: outside France
-        (5, "Latitude"),  # "abc"
-        (6, "#Identifiant_du_site"),  # duplicate id
-        (10, "*"),  # wrong number of fields
+    assert rejected == {  # lines of the file (the header is line 1)
+        (3, "Latitude"),  # 0/0
+        (5, "Latitude"),  # New York: outside France
+        (6, "Latitude"),  # "abc"
+        (7, "#Identifiant_du_site"),  # duplicate id
+        (11, "*"),  # wrong number of fields
     }
     reasons = {(i.row, i.action): i.reason for i in report.issues}
-    assert "0/0" not in reasons[(2, "rejetée")] and "nulles" in reasons[(2, "rejetée")]
-    assert "hors de" in reasons[(4, "rejetée")]
-    assert "non numériques" in reasons[(5, "rejetée")]
-    assert "déjà ligne 1" in reasons[(6, "rejetée")]
+    assert "0/0" not in reasons[(3, "rejetée")] and "nulles" in reasons[(3, "rejetée")]
+    assert "hors de" in reasons[(5, "rejetée")]
+    assert "non numériques" in reasons[(6, "rejetée")]
+    assert "déjà ligne 2" in reasons[(7, "rejetée")]
     # swapped latitude/longitude repaired and reported
-    assert "inversées" in reasons[(3, "corrigée")]
+    assert "inversées" in reasons[(4, "corrigée")]
     assert by_id.loc["laposte:T003A"].geometry.equals(shapely.Point(9.4509, 42.697))
     assert by_id.loc["laposte:T003A", "insee"] == "2B033"
     # unknown INSEE code: reported and re-derived from the position (Calvi)
-    assert "inconnu « 99999 »" in reasons[(7, "corrigée")]
+    assert "inconnu « 99999 »" in reasons[(8, "corrigée")]
     assert by_id.loc["laposte:T006A", "insee"] == "2B050"
     # no coordinates: placed at the town hall of its INSEE code, approximate
     assert by_id.loc["laposte:T007A", "approximate"]
@@ -141,7 +141,7 @@ def test_france_services_fixture_kinds_and_hours(communes):
     # unreadable hours: None and a report issue, never a crash
     assert by_id.loc["fs:2", "opening_hours"] is None
     assert issues(report) == [
-        (2, "h_lundi", "plage horaire illisible : « sur rendez-vous » : horaires ignorés")]
+        (3, "h_lundi", "plage horaire illisible : « sur rendez-vous » : horaires ignorés")]
 
 
 def test_permanences_fixture(communes):
@@ -173,7 +173,7 @@ def test_croix_rouge_fixture_postcode_and_suspect(communes):
         "2B134", True, True]
     assert by_id.loc["crf:3979", ["insee", "suspect"]].tolist() == ["2B033", False]
     assert [(i.row, i.column, i.action) for i in report.issues] == [
-        (3, "CP Ville", "suspecte"), (5, "STR_NUMERO", "rejetée"), (6, "latitude", "rejetée")]
+        (4, "CP Ville", "suspecte"), (6, "STR_NUMERO", "rejetée"), (7, "latitude", "rejetée")]
     assert by_id.loc["crf:4042", "kind"] == "antenne locale"
 
 
@@ -181,7 +181,7 @@ def test_partners_fixture_network_from_partner_column(communes):
     sites, report = load_partners(FIXTURES / "partners.csv", communes)
     assert sites.set_index("site_id")["network"].to_dict() == {
         "partner:e1": "emmaus_connect", "partner:r1": "groupe_sos", "partner:c1": "croix_rouge"}
-    assert [(i.row, i.action) for i in report.issues] == [(2, "corrigée"), (3, "rejetée")]
+    assert [(i.row, i.action) for i in report.issues] == [(3, "corrigée"), (4, "rejetée")]
 
 
 def test_user_csv_french_columns_decimal_comma_insee_only(communes):
@@ -198,7 +198,7 @@ def test_user_csv_french_columns_decimal_comma_insee_only(communes):
     assert relay["approximate"] and relay["insee"] == "2B050"
     assert relay.geometry.equals(communes.set_index("insee").loc["2B050", "town_hall"])
     assert [(i.row, i.action) for i in report.issues] == [
-        (3, "corrigée"), (3, "corrigée"), (4, "rejetée")]
+        (4, "corrigée"), (4, "corrigée"), (5, "rejetée")]
 
 
 def test_user_geojson_and_geopackage(tmp_path, communes):
@@ -223,7 +223,7 @@ def test_user_xlsx(tmp_path, communes):
                   "network": ["la_poste", None]}).to_excel(path, index=False)
     sites, report = load_user_file(path, communes)
     assert sites["network"].tolist() == ["la_poste"]
-    assert [(i.row, i.column, i.action) for i in report.issues] == [(2, "lat", "rejetée")]
+    assert [(i.row, i.column, i.action) for i in report.issues] == [(3, "lat", "corrigée"), (3, "lat", "rejetée")]
 
 
 def test_user_file_without_position_columns_raises(tmp_path, communes):

@@ -27,7 +27,7 @@ SNAPSHOT_ROWS = {
     "la_poste": 17_716,
     "france_services": 2_845,
     "conseiller_numerique": 4_930,
-    "conseiller_numerique_structures": 1_450,
+    "conseiller_numerique_structures": 1_450 + 2_889,  # the 2021 JSON and the 2023 CSV
     "mediation_numerique": 188 + 646,
     "croix_rouge": 1_921,
     "croix_rouge_aide_alimentaire": 829,
@@ -39,7 +39,15 @@ SNAPSHOT_ROWS = {
     "comparateur": 36_208,
     "aav": 34_945,
     "roads": None,  # road graphs are not tables
+    "aidants_connect": 5_227,
+    "ifn_2023_communes": 35_008,
+    "ifn_2023_epci": 1_255,
+    "activity_departements": 101,
+    "activity_postcodes": 4_812,
 }
+
+#: The keys every layer of ``planner data status --json`` has, in this order.
+STATUS_KEYS = ["name", "present", "rows", "vintage", "source", "licence", "url", "how"]
 
 
 def test_status_counts_the_rows_of_every_snapshot_layer(real_data: Path) -> None:
@@ -58,7 +66,8 @@ def test_status_of_an_empty_folder_says_absent(data: Path) -> None:
     report = status.status_report(data)
     assert report["found"] == 0
     assert report["absent"] == list(catalog.layers())
-    assert all(s["rows"] is None and s["files"] == [] for s in report["layers"].values())
+    assert all(s["rows"] is None and s["files"] == [] and not s["present"]
+               for s in report["layers"])
     text = render_status(report)
     assert text.splitlines()[1].split() == [
         "Couche",
@@ -69,7 +78,11 @@ def test_status_of_an_empty_folder_says_absent(data: Path) -> None:
         "Licence",
     ]
     assert "absent (laposte/*.csv)" in text
-    assert "0 couche présente sur 15" in text
+    assert f"0 couche présente sur {len(catalog.layers())}" in text
+    # what will actually get each absent layer: the fetch command only where fetch can
+    assert "- la_poste : téléchargez-la : planner data fetch --layers la_poste" in text
+    croix_rouge = next(line for line in text.splitlines() if line.startswith("- croix_rouge :"))
+    assert "planner data fetch" not in croix_rouge and "page Données" in croix_rouge
 
 
 def test_status_shows_a_fetched_layer_with_its_download_date(
@@ -82,11 +95,12 @@ def test_status_shows_a_fetched_layer_with_its_download_date(
         progressbar=False,
     )
     report = status.status_report(data)
-    la_poste = report["layers"]["la_poste"]
+    layers = {s["name"]: s for s in report["layers"]}
+    la_poste = layers["la_poste"]
     assert la_poste["rows"] == 17_716
     assert la_poste["files"] == ["laposte/laposte_poincont2_latest.csv"]
     assert la_poste["fetched"]["sha256"] == _sha(data / "laposte" / "laposte_poincont2_latest.csv")
-    assert report["layers"]["france_services"]["fetched"] is None
+    assert layers["france_services"]["fetched"] is None
     date = la_poste["fetched"]["date"][:10]
     assert f"téléchargé le {date}" in render_status(report)
     assert fr.integer(17_716) in render_status(report)
@@ -98,8 +112,33 @@ def test_cli_status_json_is_one_object(real_data: Path, monkeypatch: pytest.Monk
     assert result.exit_code == 0, result.output
     payload = json.loads(result.stdout)
     assert payload["data_dir"] == str(real_data)
-    assert payload["layers"]["la_poste"]["rows"] == 17_716
-    assert payload["layers"]["comparateur"]["rows"] == 36_208
+    assert isinstance(payload["layers"], list)
+    assert [s["name"] for s in payload["layers"]] == list(catalog.layers())
+    for layer in payload["layers"]:
+        assert list(layer)[:8] == STATUS_KEYS, layer["name"]
+        assert layer["url"] or layer["how"], layer["name"]  # a source for every layer
+        assert layer["present"] is True
+    by_name = {s["name"]: s for s in payload["layers"]}
+    assert by_name["la_poste"]["rows"] == 17_716
+    assert by_name["comparateur"]["rows"] == 36_208
+    assert by_name["la_poste"]["url"].startswith("https://")
+    assert by_name["la_poste"]["source"] == "La Poste"
+    assert by_name["la_poste"]["licence"] == "Licence Ouverte 2.0"
+    assert by_name["ifn_iris"]["url"] is None and "fragilite-numerique.fr" in by_name["ifn_iris"]["how"]
+    assert by_name["comparateur"]["url"].startswith("https://www.insee.fr/")
+    assert by_name["france_services"]["vintage"] == "2024-08"
+
+
+def test_status_json_of_an_empty_folder_gives_a_source_for_every_layer(
+    data: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    data.mkdir()
+    monkeypatch.setenv("PLANNER_DATA_DIR", str(data))
+    result = CliRunner().invoke(app, ["data", "status", "--json"])
+    assert result.exit_code == 0, result.output
+    layers = json.loads(result.stdout)["layers"]
+    assert len(layers) == len(catalog.layers())
+    assert all(not s["present"] and s["rows"] is None and (s["url"] or s["how"]) for s in layers)
 
 
 def test_status_counts_the_rows_the_loader_reads(real_data: Path) -> None:

@@ -96,9 +96,10 @@ def test_every_modes_figures_are_consistent(result, frame, coverage) -> None:
         assert h.sum() == pytest.approx(row["presence_hours"], abs=0.01 * len(hosts))
         assert row["weighted_presence_hours"] == pytest.approx((h * d).sum() / d.sum(), rel=1e-3)
         assert row["demand_hours"] == pytest.approx((h * d).sum(), rel=1e-3)
-    # Each mode brings demand within 30 min on Corsica, where 8.4 % of the demand is beyond.
+    # Each mode brings demand within 30 min on Corsica, where 8.3 % of the demand is beyond
+    # (Aidants Connect counted as help since the 2024 structures file).
     assert (frame["demand_new"] > 0).all()
-    assert existing / total == pytest.approx(0.9163, abs=1e-4)
+    assert existing / total == pytest.approx(0.9172, abs=1e-4)
 
 
 def test_fixed_and_embedded_stay_put_all_week(result) -> None:
@@ -257,7 +258,7 @@ def test_summary_and_text_are_french_and_json_ready(result) -> None:
     assert "Partagé (Croix-Rouge française) : +" in text and "\u00a0h de conduite par semaine" in text
 
 
-def test_cli_compare_prints_the_four_modes(real_data, result) -> None:
+def test_cli_compare_prints_the_four_modes(corsica_data, result) -> None:
     args = ["compare", "--territory", "2A,2B", "--advisors", "4", "--time-limit", "3", "--json"]
     run = CliRunner().invoke(cli.app, args)
     assert run.exit_code == 0, run.output

@@ -330,7 +330,7 @@ def _run_main(monkeypatch, capsys, args: list[str]) -> tuple[int, str, str]:
 
 
 def test_cli_plan_contract_exports_and_refusal(
-    real_data, tmp_path: Path, monkeypatch, capsys
+    corsica_data, tmp_path: Path, monkeypatch, capsys
 ) -> None:
     out_dir = tmp_path / "exports"
     result = CliRunner().invoke(cli.app, [*CLI_ARGS, "--out", str(out_dir)])
@@ -406,7 +406,7 @@ def test_cli_plan_contract_exports_and_refusal(
 
 
 def test_cli_base_outside_the_territory_is_refused_before_any_work(
-    real_data, monkeypatch, capsys, no_solver
+    corsica_data, monkeypatch, capsys, no_solver
 ) -> None:
     args = [*CLI_ARGS]
     args[args.index("2A004,2B033")] = "75056"

@@ -417,7 +417,7 @@ def test_random_plans_keep_every_invariant(
 
 
 @pytest.mark.slow
-def test_corsica_france_services_week(real_data) -> None:
+def test_corsica_france_services_week(corsica_data) -> None:
     """Two advisors (Ajaccio, Bastia town halls) touring the 37 France Services of Corsica."""
     import geopandas as gpd
     import pandas as pd

@@ -27,7 +27,7 @@ def test_flat_joins_lists_and_drops_extra_geometries():
     assert frame["communes"].iloc[0] == ["2A001", "2A002"]  # the input is left untouched
 
 
-def test_write_geopackage_refuses_to_overwrite(real_data, corsica, tmp_path):
+def test_write_geopackage_refuses_to_overwrite(corsica_data, corsica, tmp_path):
     coverage = compute_coverage(corsica, level="commune")
     files = write_coverage(coverage, tmp_path)
     assert files == coverage_paths(tmp_path)

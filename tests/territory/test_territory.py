@@ -11,7 +11,7 @@ from planner.errors import SettingsError
 from planner.territory import SETTING, parse, select
 
 
-def test_corsica_communes_and_population(real_data):
+def test_corsica_communes_and_population(corsica_data):
     corsica = select("2A,2B")
     assert len(corsica.communes) == 360
     assert corsica.population == 334_938
@@ -19,7 +19,7 @@ def test_corsica_communes_and_population(real_data):
     assert corsica.label == "Corse-du-Sud, Haute-Corse"
 
 
-def test_tokens_of_every_kind(real_data):
+def test_tokens_of_every_kind(corsica_data):
     assert len(select("2A004").communes) == 1
     cc = select("242000495")  # CC de l'Alta Rocca
     assert set(cc.communes["epci"]) == {"242000495"} and len(cc.communes) > 10
@@ -31,7 +31,7 @@ def test_tokens_of_every_kind(real_data):
     assert select("2A,2B,974").crs == "EPSG:2154"  # mixed: the projection of most départements
 
 
-def test_polygon_is_the_union_of_the_communes(real_data):
+def test_polygon_is_the_union_of_the_communes(corsica_data):
     cc = select("242000495")
     metric = cc.communes.geometry.to_crs(cc.crs)
     polygon = gpd.GeoSeries([cc.polygon], crs="EPSG:4326").to_crs(cc.crs).iloc[0]
@@ -39,7 +39,7 @@ def test_polygon_is_the_union_of_the_communes(real_data):
     assert all(polygon.buffer(1).contains(g) for g in metric)
 
 
-def test_buffer_keeps_sites_just_outside(real_data):
+def test_buffer_keeps_sites_just_outside(corsica_data):
     ajaccio = select("2A004")
     sites = ajaccio.sites(["la_poste"], buffer_km=15)
     assert sites["inside"].any() and (~sites["inside"]).any()
@@ -58,12 +58,12 @@ def test_unknown_tokens_are_refused_in_french(token):
         assert err.value.setting == SETTING
 
 
-def test_valid_code_without_commune_is_explained(real_data):
+def test_valid_code_without_commune_is_explained(corsica_data):
     with pytest.raises(SettingsError, match="aucune commune pour le code « 99 »"):
         select("99")
 
 
-def test_cli_errors_are_french_without_traceback(real_data):
+def test_cli_errors_are_french_without_traceback(corsica_data):
     import subprocess
     import sys
 

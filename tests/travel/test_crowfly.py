@@ -1,4 +1,4 @@
-"""The crow-fly fallback: factors, matrix, nearest site, calibration (planner.travel.crowfly)."""
+"""The crow-fly fallback: symmetric model, interval, matrix, nearest site, fit (planner.travel.crowfly)."""
 
 from __future__ import annotations
 
@@ -6,96 +6,118 @@ from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
-import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from planner.errors import DataError
+from planner.errors import SettingsError
 from planner.geo import great_circle_km
 from planner.territory import select
 from planner.travel.crowfly import (
-    CROW_FLY,
-    CrowFly,
-    calibrate_fallback,
+    FALLBACK,
+    KNOTS_KM,
+    CrowFlyModel,
     crow_fly_matrix,
     crow_fly_nearest,
     point_density,
 )
-from planner.travel.graph import load_road_graph
+from planner.travel.crowfly_fit import band_errors, error_quantiles, fit
 from planner.travel.model import TravelModel, model_for, origins_of
-from planner.travel.results import TravelMatrix
 
-#: MADE-UP factors: simple numbers, easy to check by hand.
-TABLE = {c: CrowFly(circuity=1.0 + c / 2, speed_kph=20.0 + 10 * c) for c in (1, 2, 3, 4)}
 #: MADE-UP points along the 42nd parallel (0.1° ≈ 8.27 km) and one without position.
 ORIGINS = (np.array([8.7, 8.9, np.nan]), np.array([42.0, 42.0, np.nan]))
-SITES = (np.array([8.8, 9.2]), np.array([42.0, 42.0]))
+SITES = (np.array([8.8, 9.2, 8.71]), np.array([42.0, 42.0, 42.0]))
+classes = st.sampled_from([1, 2, 3, 4])
+distance = st.floats(0.01, 500.0)
 
 
-# --------------------------------------------------------------------------- made-up points
+# --------------------------------------------------------------------------- made-up pairs
 
 
-def test_crow_fly_matrix_by_hand() -> None:
-    """MADE-UP points and factors: minutes = km × circuity ÷ speed, by the origin's class."""
-    minutes, km = crow_fly_matrix(ORIGINS, SITES, np.array([4, 2, 3]), TABLE)
-    gc = great_circle_km(8.7, 42.0, 8.8, 42.0)
-    assert gc == pytest.approx(8.27, abs=0.01)
-    assert km[0, 0] == pytest.approx(gc * 3.0)  # class 4: circuity 3, 60 km/h
-    assert minutes[0, 0] == pytest.approx(gc * 3.0 / 60 * 60)
-    assert km[1, 0] == pytest.approx(gc * 2.0)  # class 2: circuity 2, 40 km/h, same distance
-    assert minutes[1, 0] == pytest.approx(gc * 2.0 / 40 * 60)
-    assert np.isinf(minutes[2]).all() and np.isinf(km[2]).all()  # no position: unreachable
+@given(distance, distance, classes, classes)
+def test_minutes_grow_with_distance_and_are_symmetric(d1: float, d2: float, a: int, b: int) -> None:
+    """MADE-UP pairs: A → B = B → A, longer is never faster, the interval holds the estimate."""
+    near, far = sorted((d1, d2))
+    m_ab, low, high, km = FALLBACK.predict(np.array([near, far]), a, b)
+    m_ba = FALLBACK.predict(np.array([near, far]), b, a)[0]
+    np.testing.assert_array_equal(m_ab, m_ba)
+    assert m_ab[0] <= m_ab[1] * (1 + 1e-12)
+    assert (low <= m_ab).all() and (m_ab <= high).all() and (low > 0).all() and (km > 0).all()
 
 
-def test_crow_fly_nearest_by_hand() -> None:
-    """MADE-UP points: the nearest site as the crow flies, and its time."""
-    minutes, km, site = crow_fly_nearest(ORIGINS, SITES, np.array([4, 2, 3]), TABLE)
-    assert site.tolist() == [0, 0, -1]  # 8.9 is 0.1° from 8.8, 0.3° from 9.2
-    full_minutes, full_km = crow_fly_matrix(ORIGINS, SITES, np.array([4, 2, 3]), TABLE)
-    np.testing.assert_allclose(minutes[:2], full_minutes[:2].min(axis=1))
-    np.testing.assert_allclose(km[:2], full_km[:2, 0])
-    assert np.isinf(minutes[2])
+@given(distance)
+def test_sparser_is_slower(d: float) -> None:
+    """MADE-UP pairs: from 2 km on a sparser pair of classes is never faster (class 1, measured
+    only up to ~14 km at Saint-Germain, is checked up to 40 km)."""
+    d = max(d, 2.0)
+    times = [float(FALLBACK.predict(d, c, c)[0]) for c in (1, 2, 3, 4)]
+    assert times[1] <= times[2] <= times[3]
+    assert d > 40 or times[0] <= times[1]
+    assert float(FALLBACK.floor_minutes(d)) == pytest.approx(min(times))
 
 
-def test_crow_fly_nearest_without_sites() -> None:
-    """MADE-UP origins and no site: nothing reachable."""
-    empty = (np.array([]), np.array([]))
-    minutes, _, site = crow_fly_nearest(ORIGINS, empty, np.array([4, 2, 3]), TABLE)
-    assert np.isinf(minutes).all() and site.tolist() == [-1, -1, -1]
+def test_longer_trips_are_faster_per_km() -> None:
+    """From 5 km on, effective straight-line speed grows with distance (long trips use faster roads)."""
+    d = np.array(KNOTS_KM)
+    for c in (2, 3, 4):
+        kph = d / FALLBACK.predict(d, c, c)[0] * 60
+        assert (np.diff(kph[2:]) > 0).all()
 
 
-def test_calibration_recovers_made_up_factors() -> None:
-    """MADE-UP road times built from known factors: the fit finds them, class 1 and 2 reused."""
-    origins = np.array([[8.70, 42.0], [8.70, 42.05], [8.75, 42.1]])
-    sites = np.array([[8.70 + d / 100, 41.9] for d in range(1, 25)])
-    classes = np.array([4, 3, 4])
-    truth = {3: CrowFly(1.8, 35.0), 4: CrowFly(2.5, 30.0)}
-    gc = great_circle_km(origins[:, :1], origins[:, 1:], sites[None, :, 0], sites[None, :, 1])
-    circuity = np.array([truth[c].circuity for c in classes])[:, None]
-    speed = np.array([truth[c].speed_kph for c in classes])[:, None]
-    road = TravelMatrix(minutes=gc * circuity / speed * 60, km=gc * circuity, method="road")
-    cal = calibrate_fallback(road, origins, sites, classes=classes)
-    for c in (3, 4):
-        assert cal.table[c].circuity == pytest.approx(truth[c].circuity)
-        assert cal.table[c].speed_kph == pytest.approx(truth[c].speed_kph)
-    assert cal.reused == {1: 3, 2: 3} and cal.table[1] == cal.table[3]
-    in_range = (gc >= 1) & (gc <= 20)
-    assert cal.pairs == int(in_range.sum()) and cal.pairs_by_class[3] == int(in_range[1].sum())
-    assert cal.median_ratio == pytest.approx(1.0) and cal.mape == pytest.approx(0.0, abs=1e-12)
-    assert cal.nearest_median_ratio == pytest.approx(1.0)
+def test_matrix_is_symmetric_and_nearest_exact() -> None:
+    """MADE-UP points: the matrix transposes when swapped; the nearest is the matrix minimum."""
+    o_cls, s_cls = np.array([4, 2, 3]), np.array([1, 4, 4])
+    ab = crow_fly_matrix(ORIGINS, SITES, o_cls, s_cls)
+    ba = crow_fly_matrix(SITES, ORIGINS, s_cls, o_cls)
+    np.testing.assert_array_equal(ab.minutes, ba.minutes.T)
+    np.testing.assert_array_equal(ab.km, ba.km.T)
+    assert np.isinf(ab.minutes[2]).all() and np.isinf(ab.minutes_high[2]).all()
+    near, site = crow_fly_nearest(ORIGINS, SITES, o_cls, s_cls)
+    np.testing.assert_allclose(near.minutes[:2], ab.minutes[:2].min(axis=1))
+    np.testing.assert_array_equal(site[:2], ab.minutes[:2].argmin(axis=1))
+    np.testing.assert_allclose(near.minutes_low[:2], ab.minutes_low[:2].min(axis=1))
+    np.testing.assert_allclose(near.minutes_high[:2], ab.minutes_high[:2].min(axis=1))
+    assert site[2] == -1 and np.isinf(near.minutes[2])
 
 
-def test_calibration_needs_road_times() -> None:
-    """MADE-UP crow-fly matrix: no calibration without a road graph."""
-    crow = TravelMatrix(minutes=np.ones((1, 1)), km=np.ones((1, 1)), method="crow_fly")
-    with pytest.raises(DataError, match="demande un réseau routier"):
-        calibrate_fallback(crow, np.array([[8.7, 42.0]]), np.array([[8.8, 42.0]]), classes=np.array([3]))
+def test_nearest_is_exact_beyond_the_candidates() -> None:
+    """MADE-UP sites: 40 dense sites close by, a sparse-class one farther but faster is still found."""
+    rng = np.random.default_rng(0)
+    lon = np.r_[8.7 + rng.uniform(-0.05, 0.05, 40), 8.75]
+    lat = np.r_[42.0 + rng.uniform(-0.05, 0.05, 40), 42.0]
+    s_cls = np.r_[np.full(40, 4), 1]
+    origin = (np.array([8.7]), np.array([42.0]))
+    near, site = crow_fly_nearest(origin, (lon, lat), np.array([1]), s_cls)
+    full = crow_fly_matrix(origin, (lon, lat), np.array([1]), s_cls)
+    assert site[0] == int(full.minutes[0].argmin())
+    assert near.minutes[0] == pytest.approx(full.minutes[0].min())
 
 
-# --------------------------------------------------------------------------- real communes
+def test_fit_recovers_a_made_up_model() -> None:
+    """MADE-UP road times generated by a known table are recovered by the fit."""
+    truth = CrowFlyModel(
+        minutes=tuple(tuple(k * (0.8 + 0.3 * c) * 60 / (30 + 5 * np.log(k)) for k in KNOTS_KM) for c in range(4)),
+        km=tuple(tuple(1.3 * k for k in KNOTS_KM) for _ in range(4)),
+    )
+    rng = np.random.default_rng(1)
+    d = np.exp(rng.uniform(np.log(0.5), np.log(150), 20_000))
+    ca, cb = rng.integers(1, 5, 20_000), rng.integers(1, 5, 20_000)
+    road, _, _, km = truth.predict(d, ca, cb)
+    noisy = road * np.exp(rng.normal(0, 0.05, len(d)))
+    model = fit(d, ca, cb, noisy, km)
+    np.testing.assert_allclose(np.array(model.minutes), np.array(truth.minutes), rtol=0.03)
+    np.testing.assert_allclose(np.array(model.km), np.array(truth.km), rtol=0.01)
+    table = band_errors(d, noisy, model.predict(d, ca, cb)[0])
+    assert table["meets_target"].all() and (table["n"].sum() == len(d))
+    widened = error_quantiles(model, [d], [np.full(len(d), 1.5)])
+    assert widened.ratio_low == widened.ratio_high == (1.5,) * 7
+
+
+# --------------------------------------------------------------------------- real data
 
 
 @pytest.fixture(scope="module")
-def corsica_territory(real_data: Path):
+def corsica_territory(corsica_data: Path):
     return select("2A,2B")
 
 
@@ -116,41 +138,57 @@ def test_density_classes_of_real_communes(town_halls: gpd.GeoDataFrame) -> None:
     assert point_density(np.array([[8.30, 42.00]])).tolist() == [3]
 
 
-def test_crow_fly_fallback_where_no_graph(real_data: Path) -> None:
+def test_ajaccio_bastia_both_ways(town_halls: gpd.GeoDataFrame) -> None:
+    """Ajaccio ↔ Bastia (114 min by road): the fallback gives the same time both ways, near the road."""
+    ab = town_halls.set_index("insee").loc[["2A004", "2B033"]].reset_index()
+    result = TravelModel(None).matrix(ab, ab)
+    assert result.method == "crow_fly"
+    assert result.minutes[0, 1] == result.minutes[1, 0]
+    assert 100 < result.minutes[0, 1] < 135
+    assert result.minutes_low[0, 1] < 114 < result.minutes_high[0, 1]
+
+
+@pytest.mark.usefixtures("real_data")  # national snapshots
+def test_crow_fly_fallback_where_no_graph(corsica_data: Path) -> None:
     creuse = select("23")
     model = model_for(creuse)
     assert model.method == "crow_fly" and model.graph is None
     halls = origins_of(creuse, "town_hall")
     a, b = halls.iloc[[0]], halls.iloc[[1]]
     result = model.matrix(a, b)
-    assert result.method == "crow_fly"
-    dens = point_density(a)[0]
     gc = great_circle_km(a.geometry.x.iloc[0], a.geometry.y.iloc[0], b.geometry.x.iloc[0], b.geometry.y.iloc[0])
-    factors = CROW_FLY[int(dens)]
-    assert result.km[0, 0] == pytest.approx(gc * factors.circuity)
-    assert result.minutes[0, 0] == pytest.approx(gc * factors.circuity / factors.speed_kph * 60)
+    expected = FALLBACK.predict(gc, point_density(a)[0], point_density(b)[0])
+    assert result.minutes[0, 0] == pytest.approx(float(expected[0]))
+    assert result.km[0, 0] == pytest.approx(float(expected[3]))
     sites = creuse.sites(networks=["la_poste"])
     near = model.nearest(halls, sites)
     full = model.matrix(halls, sites)
     np.testing.assert_allclose(near.minutes, full.minutes.min(axis=1))
     assert near.method == "crow_fly" and near.node_minutes is None
+    assert (near.minutes_low <= near.minutes).all() and (near.minutes <= near.minutes_high).all()
     iso = model.isochrones(sites.iloc[:3], (30,), by_site=True)
-    radius = np.array([CROW_FLY[int(c)].speed_kph / CROW_FLY[int(c)].circuity * 0.5 for c in point_density(sites.iloc[:3])])
+    radius = FALLBACK.radius_km(30, point_density(sites.iloc[:3]))
     np.testing.assert_allclose(iso["area_km2"], np.pi * radius**2, rtol=0.02)
     assert (iso["method"] == "crow_fly").all()
+    # the time at the disc's edge is the threshold
+    dens = point_density(sites.iloc[:3])
+    np.testing.assert_allclose(FALLBACK.predict(radius, dens, dens)[0], 30, rtol=1e-4)
 
 
-def test_stored_crow_fly_constants_are_reproduced(real_data: Path, corsica_territory, town_halls) -> None:
-    model = TravelModel(load_road_graph(real_data / "roads" / "corse_drive.graphml.gz"))
-    sites = pd.concat(
-        [corsica_territory.sites(networks=[n]) for n in ("la_poste", "france_services", "town_hall")],
-        ignore_index=True,
-    )
-    cal = calibrate_fallback(model.matrix(town_halls, sites), town_halls, sites)
-    for c, stored in CROW_FLY.items():
-        assert cal.table[c].circuity == pytest.approx(stored.circuity, abs=5e-4)
-        assert cal.table[c].speed_kph == pytest.approx(stored.speed_kph, abs=0.05)
-    assert cal.reused == {1: 2}
-    assert cal.median_ratio == pytest.approx(1.0, abs=0.01)
-    assert cal.nearest_median_ratio == pytest.approx(1.0, abs=0.05)
-    assert 0.2 < cal.mape < 0.5
+def test_travel_method_choice(corsica_territory) -> None:
+    assert model_for(corsica_territory).method == "road"
+    assert model_for(corsica_territory, travel="road").method == "road"
+    assert model_for(corsica_territory, travel="crow_fly").method == "crow_fly"
+    with pytest.raises(SettingsError, match="aucun réseau routier") as err:
+        model_for(select("23"), travel="road")
+    assert err.value.setting == "méthode de trajet (--travel)"
+    with pytest.raises(SettingsError, match="inconnue"):
+        model_for(corsica_territory, travel="bus")
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.floats(1.0, 200.0), classes)
+def test_radius_inverts_the_model(minutes: float, c: int) -> None:
+    """MADE-UP thresholds: the crow-fly isochrone radius is where the estimate reaches the threshold."""
+    r = FALLBACK.radius_km(minutes, np.array([c]))
+    assert float(FALLBACK.predict(r, c, c)[0][0]) == pytest.approx(minutes, rel=0.01)

@@ -33,8 +33,8 @@ def five() -> RoadGraph:
 
 
 @pytest.fixture(scope="module")
-def corsica(real_data: Path) -> RoadGraph:
-    return load_road_graph(real_data / "roads" / "corse_drive.graphml.gz")
+def corsica(corsica_roads: Path) -> RoadGraph:
+    return load_road_graph(corsica_roads)
 
 
 def _pos(graph: RoadGraph, *ids: int) -> list[int]:

@@ -30,13 +30,13 @@ def five() -> TravelModel:
 
 
 @pytest.fixture(scope="module")
-def corsica_territory(real_data: Path):
+def corsica_territory(corsica_data: Path):
     return select("2A,2B")
 
 
 @pytest.fixture(scope="module")
-def model(real_data: Path) -> TravelModel:
-    return TravelModel(load_road_graph(real_data / "roads" / "corse_drive.graphml.gz"))
+def model(corsica_roads: Path) -> TravelModel:
+    return TravelModel(load_road_graph(corsica_roads))
 
 
 @pytest.fixture(scope="module")

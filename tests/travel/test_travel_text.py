@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 
 from planner.fr import NBSP, THIN
 from planner.outputs.text.travel import (
-    calibration_table,
+    fallback_band_table,
     render_road_report,
     render_snap,
     render_travel,
 )
-from planner.travel.crowfly import CrowFly, FallbackCalibration
 from planner.travel.readers import RoadReport
 from planner.travel.search import Snap
 
@@ -61,16 +61,14 @@ def test_render_snap() -> None:
     assert render_snap(empty) == "Aucun point."
 
 
-def test_calibration_table() -> None:
-    """MADE-UP calibration with class 1 reused from class 2."""
-    cal = FallbackCalibration(
-        table={1: CrowFly(1.8054, 39.44), 2: CrowFly(1.8054, 39.44)}, pairs_by_class={1: 0, 2: 10},
-        pairs=10, median_ratio=1.0, mape=0.3, median_ratio_by_class={2: 1.0}, mape_by_class={2: 0.3},
-        reused={1: 2},
-    )
-    table = calibration_table(cal)
-    assert table["classe de densité"].tolist() == [1, 2]
-    assert table["détour (km route / km vol d'oiseau)"].tolist() == [1.805, 1.805]
-    assert table["vitesse (km/h)"].tolist() == [39.4, 39.4]
-    assert table["remarque"].tolist() == ["reprise de la classe 2", ""]
-    assert np.isnan(table["rapport médian"].iloc[0])
+def test_fallback_band_table() -> None:
+    """MADE-UP band errors, as planner.travel.crowfly_fit.band_errors returns them."""
+    bands = pd.DataFrame({"band_km": ["0.5-2", "10-20"], "n": [10, 20], "mdape": [0.338, 0.12],
+                          "bias": [-0.097, 0.05], "q10": [0.6581, 0.9], "q90": [2.4, 1.1],
+                          "meets_target": [False, True]})
+    table = fallback_band_table(bands)
+    assert table["bande (km)"].tolist() == ["0,5-2", "10-20"]
+    assert table["erreur médiane"].tolist() == ["33,8\u00a0%", "12,0\u00a0%"]
+    assert table["biais médian"].tolist() == ["-9,7\u00a0%", "5,0\u00a0%"]
+    assert table["objectif atteint"].tolist() == ["NON", "oui"]
+    assert table["route/estimé q10"].tolist() == [0.658, 0.9]

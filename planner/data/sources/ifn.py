@@ -22,6 +22,7 @@ Which IFN score
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
@@ -33,7 +34,7 @@ import shapely
 from planner.data import cache, catalog
 from planner.data.cache import memo
 from planner.data.files import new_report
-from planner.data.read import read_headerless, read_headers
+from planner.data.read import read_headerless, read_headers, read_records
 from planner.data.schema import LoadReport
 from planner.data.sources.cog import (
     LAYOUT_VERSION,
@@ -45,6 +46,8 @@ from planner.data.sources.cog import (
 from planner.data.values import isin, parse_numeric_column
 from planner.errors import DataError
 from planner.geo import CRS_WGS84
+
+log = logging.getLogger(__name__)
 
 #: The IFN column used as the global score (base 100 = regional mean), see module docstring.
 IFN_SCORE_COLUMN = "SCORE GLOBAL region 1"
@@ -165,8 +168,14 @@ def _read_ifn_files(
         *IFN_SCORES.values(),
     ]
     parts = []
+    errors: list[DataError] = []
     for path in files:
-        raw = read_headerless(path, names, wanted, report)
+        try:
+            raw = read_headerless(path, names, wanted, report)
+        except DataError as exc:  # one bad file: the others are kept, this one reported
+            _reject_file(path, exc, report)
+            errors.append(exc)
+            continue
         out = pd.DataFrame(
             {
                 "code_iris": raw["Code Iris"].str.strip().str.zfill(9),
@@ -182,7 +191,25 @@ def _read_ifn_files(
         for col, src in IFN_SCORES.items():
             out[col] = parse_numeric_column(raw, src, report, path.name, zero_missing=True)
         parts.append(out)
+    if not parts:
+        raise errors[0]
     return pd.concat(parts, ignore_index=True)
+
+
+def _reject_file(path: Path, exc: DataError, report: LoadReport) -> None:
+    """Report every row of a refused IFN file as rejected, with the file-level reason.
+
+    The rows that can be told apart are counted (``rows_read``) and each is rejected
+    at its line; a file with no readable row gets one issue at line 0.
+    """
+    log.warning("IFN : fichier écarté : %s", exc)
+    reason = f"{path.name} : {exc.message} : fichier écarté"
+    try:
+        lines = read_records(path, header=False, sep=";", complete=False).lines
+    except DataError:
+        lines = []
+    report.rows_read += len(lines)
+    report.add(lines or [0], "", reason, "rejetée")
 
 
 def read_ifn_iris(files: Sequence[Path], headers: Path) -> tuple[gpd.GeoDataFrame, LoadReport]:
@@ -263,6 +290,17 @@ def _ifn_iris_all() -> tuple[gpd.GeoDataFrame, LoadReport]:
     key = cache.cache_key(f"ifn_iris-v{LAYOUT_VERSION}", [*files, headers, *cog_inputs()])
     frame, report = cache.cached(key, lambda: read_ifn_iris(files, headers))
     return frame, report
+
+
+def ifn_iris_report() -> LoadReport:
+    """Return the load report of the IFN IRIS files (every file; cached like the table)."""
+    return _ifn_iris_all()[1]
+
+
+def ifn_iris_files(departements: Iterable[str]) -> list[Path]:
+    """Return the IFN IRIS files of the given départements (``2A`` → ``2A.csv``) present."""
+    wanted = {str(d).zfill(2) for d in departements}
+    return [p for p in catalog.layer("ifn_iris").files() if p.stem.zfill(2) in wanted]
 
 
 def load_ifn_iris(departements: Iterable[str] | None = None) -> gpd.GeoDataFrame:

@@ -36,6 +36,7 @@ Units
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import overload
@@ -45,6 +46,7 @@ import pandas as pd
 
 from planner.data import cache, catalog
 from planner.data.cache import memo
+from planner.data.needs import INDICATOR_LAYERS, LayerWarning, warning_for
 from planner.data.schema import LoadReport, RowIssue
 from planner.data.sources.cog import LAYOUT_VERSION, MISSING, cog_inputs
 from planner.data.sources.communes import load_communes
@@ -64,6 +66,9 @@ from planner.data.sources.insee import (
     read_density,
     read_filosofi,
 )
+from planner.errors import DataError
+
+log = logging.getLogger(__name__)
 
 #: Columns of :func:`load_indicators`, in order.
 INDICATOR_COLUMNS: tuple[str, ...] = (
@@ -110,25 +115,87 @@ def _inputs() -> list[Path]:
     return files
 
 
-@memo(_inputs)
-def _sources() -> dict[str, tuple[pd.DataFrame, LoadReport]]:
-    filo_c, filo_e = pick_file("filosofi", "communes"), pick_file("filosofi", "epci")
-    dens = catalog.layer("densite").file()
-    comp = catalog.layer("comparateur").file()
-    aav = catalog.layer("aav").file()
+def _load_ifn() -> tuple[pd.DataFrame, LoadReport]:
     iris_files, iris_headers = ifn_files("ifn_iris")
     score_files, score_headers = ifn_files("ifn_scores")
-    return {
-        "ifn": _cached_layer(
-            "ifn", [*iris_files, iris_headers, *score_files, score_headers], build_ifn_communes
-        ),
-        "filosofi": _cached_layer(
-            "filosofi", [filo_c, filo_e], lambda: read_filosofi(filo_c, filo_e)
-        ),
-        "densite": _cached_layer("densite", [dens], lambda: read_density(dens)),
-        "comparateur": _cached_layer("comparateur", [comp], lambda: read_comparateur(comp)),
-        "aav": _cached_layer("aav", [aav], lambda: read_aav(aav)),
+    return _cached_layer(
+        "ifn", [*iris_files, iris_headers, *score_files, score_headers], build_ifn_communes
+    )
+
+
+def _load_filosofi() -> tuple[pd.DataFrame, LoadReport]:
+    filo_c, filo_e = pick_file("filosofi", "communes"), pick_file("filosofi", "epci")
+    return _cached_layer("filosofi", [filo_c, filo_e], lambda: read_filosofi(filo_c, filo_e))
+
+
+def _load_one(name: str, read: Callable[[Path], tuple[pd.DataFrame, LoadReport]]) -> Callable[[], tuple[pd.DataFrame, LoadReport]]:
+    def load() -> tuple[pd.DataFrame, LoadReport]:
+        path = catalog.layer(name).file()
+        return _cached_layer(name, [path], lambda: read(path))
+
+    return load
+
+
+#: Columns each source adds to the joined table (an absent source leaves them empty).
+SOURCE_COLUMNS: dict[str, tuple[str, ...]] = {
+    "ifn": (*IFN_SCORES, "ifn_source", "ifn_population", *IFN_SHARES),
+    "filosofi": ("median_income", "poverty_rate", "poverty_source"),
+    "densite": ("density_class", "density_label"),
+    "comparateur": ("unemployment_rate",),
+    "aav": ("aav_category", "aav_label"),
+}
+
+
+def _empty_source(name: str) -> tuple[pd.DataFrame, LoadReport]:
+    """The table of a source whose layer is absent or unreadable: no rows, its columns."""
+    columns = ["insee", *SOURCE_COLUMNS[name], f"cog_{name}"]
+    frame = pd.DataFrame({c: pd.Series(dtype="object") for c in columns})
+    frame["insee"] = frame["insee"].astype("str")
+    for col in SOURCE_COLUMNS[name]:
+        if col not in ("ifn_source", "poverty_source", "density_label", "aav_category", "aav_label"):
+            frame[col] = frame[col].astype("float64")
+    layer = INDICATOR_LAYERS[name][0]
+    entry = catalog.layer(layer)
+    report = LoadReport(layer=name, file="", source=entry.source, vintage=entry.vintage,
+                        licence=entry.licence)
+    return frame, report
+
+
+@memo(_inputs)
+def _loaded() -> tuple[dict[str, tuple[pd.DataFrame, LoadReport]], list[LayerWarning]]:
+    """Every indicator source; an absent or unreadable one is empty and warned about
+    (optional layers fail soft: the computation goes on with its documented fallback)."""
+    loaders: dict[str, Callable[[], tuple[pd.DataFrame, LoadReport]]] = {
+        "ifn": _load_ifn,
+        "filosofi": _load_filosofi,
+        "densite": _load_one("densite", read_density),
+        "comparateur": _load_one("comparateur", read_comparateur),
+        "aav": _load_one("aav", read_aav),
     }
+    out: dict[str, tuple[pd.DataFrame, LoadReport]] = {}
+    warnings: list[LayerWarning] = []
+    for name, load in loaders.items():
+        absent = [lay for lay in INDICATOR_LAYERS[name] if not catalog.layer(lay).files()]
+        if absent:
+            out[name] = _empty_source(name)
+            warnings.append(warning_for(name))
+            continue
+        try:
+            out[name] = load()
+        except DataError as exc:
+            log.warning("couche %s illisible, ignorée : %s", name, exc)
+            out[name] = _empty_source(name)
+            warnings.append(warning_for(name, exc))
+    return out, warnings
+
+
+def _sources() -> dict[str, tuple[pd.DataFrame, LoadReport]]:
+    return _loaded()[0]
+
+
+def indicator_warnings() -> list[LayerWarning]:
+    """Return the indicator layers that are absent or unreadable, with what that changes."""
+    return list(_loaded()[1])
 
 
 @memo(_inputs)

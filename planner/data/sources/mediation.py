@@ -126,6 +126,7 @@ def load_cnfs_structures(
         "postcode": fix_code(raw["postcode"]) if "postcode" in raw else None,
         "insee": fix_code(raw["insee"]) if "insee" in raw else None,
         "opening_hours": None,
+        "advisors": posts,
         "_city": raw.get("city"),
     })
     return finish_read_sites(frame, raw, rows, report, communes)

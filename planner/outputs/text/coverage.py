@@ -12,6 +12,7 @@ from planner.data.schema import NETWORKS
 #: French labels of ``fragility_source`` values.
 SOURCE_LABELS: dict[str, str] = {
     "ifn": "indice de fragilité numérique 2020",
+    "ifn_2023": "indice de fragilité numérique 2023 (ANCT)",
     "proxy": "estimation (65 ans et plus, diplôme, pauvreté)",
     "proxy_chomage": "estimation (taux de chômage)",
     "neutre": "facteur neutre (1)",
@@ -54,9 +55,14 @@ def describe_demand_model(model: DemandModel) -> str:
     if model.use_ifn:
         lines.append(
             f"  {step}. score global de l'indice de fragilité numérique 2020 (La MedNum, "
-            "base 100 = moyenne régionale) / 100 ;"
+            "base 100 = moyenne régionale) / 100, là où les fichiers IRIS existent ;"
         )
-        step += 1
+        lines.append(
+            f"  {step + 1}. sinon, indice de fragilité numérique 2023 (ANCT, 2023-08) de la "
+            "commune (ou de son EPCI) / sa moyenne régionale pondérée par la population ; "
+            "à défaut, le score 2020 des fichiers régionaux ;"
+        )
+        step += 2
     for proxy in (model.proxy, model.fallback_proxy):
         if proxy is None:
             continue
@@ -106,4 +112,7 @@ def render_coverage(summary: dict[str, Any], max_zones: int = 10) -> str:
         f"dont {fr.integer(v['unique_population'])} seulement par lui"
         for n, v in s["by_network"].items()
     ]
+    if s.get("warnings"):
+        lines.append("Données manquantes (le calcul continue sans elles) :")
+        lines += [f"  - {w}" for w in s["warnings"]]
     return "\n".join(lines)

@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from planner import fr
-from planner.data.fetch import SKIPPED
+from planner.data.fetch import FAILED, SKIPPED
 
 _STATUS_HEADERS = ("Couche", "Fichier(s)", "Lignes", "Millésime", "Source", "Licence")
 #: Columns of the status table aligned to the right (numbers).
@@ -16,24 +16,31 @@ _RIGHT = frozenset({2})
 def render_fetch(report: dict[str, Any]) -> str:
     """Return the console text of a fetch report (:func:`planner.data.fetch.fetch_report`)."""
     lines = [f"Dossier de données : {report['data_dir']}"]
+    if report.get("territory"):
+        lines.append(f"Territoire : {report['territory']} — seules les couches qui lui manquent ; "
+                     "les fichiers nationaux couvrent toute la France")
     if not report["layers"]:
-        lines.append("Aucune couche à télécharger.")
+        lines.append("Aucune couche à télécharger." if not report.get("territory")
+                     else "Aucune couche ne manque à ce territoire.")
     for r in report["layers"]:
-        if r["status"] == SKIPPED:
-            lines.append(f"- {r['layer']} : {SKIPPED} — {r['message']}")
+        if r["status"] in (SKIPPED, FAILED):
+            lines.append(f"- {r['layer']} : {r['status']} — {r['message']}")
             continue
+        resumed = ", repris après une coupure" if r.get("resumed") else ""
+        note = f" — {r['message']}" if r.get("message") else ""
         lines.append(
             f"- {r['layer']} : {r['status']} → {r['file']} "
-            f"({fr.size(r['size'])}, sha256 {r['sha256'][:12]}…)"
+            f"({fr.size(r['size'])}, sha256 {r['sha256'][:12]}…{resumed}){note}"
         )
-    if any(r["status"] != SKIPPED for r in report["layers"]):
+    if any(r["status"] not in (SKIPPED, FAILED) for r in report["layers"]):
         lines.append(
             f"Journal des téléchargements : {Path(report['data_dir']) / report['manifest']}"
         )
     return "\n".join(lines)
 
 
-def _status_row(name: str, s: dict[str, Any]) -> tuple[str, ...]:
+def _status_row(s: dict[str, Any]) -> tuple[str, ...]:
+    name = s["name"]
     files = s["files"]
     if not files:
         shown = f"absent ({s['pattern']})"
@@ -52,7 +59,7 @@ def _status_row(name: str, s: dict[str, Any]) -> tuple[str, ...]:
 
 def render_status(report: dict[str, Any]) -> str:
     """Return the console table of a status report (:func:`planner.data.status.status_report`)."""
-    table = [_status_row(name, s) for name, s in report["layers"].items()]
+    table = [_status_row(s) for s in report["layers"]]
     widths = [max(len(h), *(len(r[i]) for r in table)) for i, h in enumerate(_STATUS_HEADERS)]
 
     def fmt(row: tuple[str, ...]) -> str:
@@ -66,4 +73,9 @@ def render_status(report: dict[str, Any]) -> str:
     present = fr.plural(report["found"], "couche présente", "couches présentes")
     lines.append(f"{present} sur {fr.integer(len(report['layers']))}"
                  + (f" ; absentes : {', '.join(absent)}" if absent else ""))
+    missing = [s for s in report["layers"] if not s["present"]]
+    if missing:
+        lines.append("Pour obtenir les couches absentes :")
+        lines.extend(f"- {s['name']} : {s.get('remedy') or s.get('how') or s.get('url')}"
+                     for s in missing)
     return "\n".join(lines)

@@ -18,9 +18,23 @@ def render_layers(summary: dict[str, Any]) -> str:
         "Sites dans le territoire :",
     ]
     lines += [f"  {NETWORKS[k][0]} : {fr.integer(v)}" for k, v in s["sites"].items()]
-    lines.append("Lignes écartées ou signalées (fichiers entiers) :")
-    lines += [
-        f"  {k} : {fr.integer(v['rejected'])} écartées, {fr.integer(v['suspect'])} signalées"
-        for k, v in s["skipped_rows"].items()
-    ]
+    lines.append("Lignes des fichiers (lues = chargées + écartées ; signalées : gardées mais "
+                 "corrigées ou déplacées) :")
+    for name, v in s.get("layers", {}).items():
+        files = ", ".join(v["files"]) or "absent"
+        if v.get("error"):
+            lines.append(f"  {name} ({files}) : refusé — {v['error']}")
+            continue
+        lines.append(
+            f"  {name} ({files}) : {fr.plural(v['rows'], 'lue')}, {fr.plural(v['loaded'], 'chargée')}, "
+            f"{fr.plural(v['rejected'], 'écartée')}, {fr.plural(v['suspect'], 'signalée')}"
+        )
+        lines += [f"    ligne {e['line']}" + (f", colonne « {e['column']} »" if e["column"] else "")
+                  + f" : {e['reason']} ({e['action']})"
+                  for e in v["examples"] if e["action"] == "rejetée"][:3]
+    used = {k: v["file"] for k, v in s.get("sources", {}).items() if k in ("roads", "ifn_iris")}
+    if used:
+        lines.append("Fichiers utilisés pour ce territoire :")
+        lines.append("  réseau routier : " + (used.get("roads") or "aucun (temps à vol d'oiseau)"))
+        lines.append("  IFN par IRIS : " + (used.get("ifn_iris") or "aucun (estimation régionale)"))
     return "\n".join(lines)

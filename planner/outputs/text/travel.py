@@ -4,11 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
 from planner import fr
-from planner.travel.crowfly import FallbackCalibration
 from planner.travel.readers import RoadReport
 from planner.travel.search import Snap
 
@@ -78,19 +76,14 @@ def render_snap(snap: Snap) -> str:
     return text + "."
 
 
-def calibration_table(calibration: FallbackCalibration) -> pd.DataFrame:
-    """Return the crow-fly calibration as one row per density class, with French headers."""
-    cal = calibration
-    rows = [
-        {
-            "classe de densité": c,
-            "détour (km route / km vol d'oiseau)": round(cal.table[c].circuity, 3),
-            "vitesse (km/h)": round(cal.table[c].speed_kph, 1),
-            "paires": cal.pairs_by_class.get(c, 0),
-            "rapport médian": cal.median_ratio_by_class.get(c, np.nan),
-            "erreur moyenne (MAPE)": cal.mape_by_class.get(c, np.nan),
-            "remarque": f"reprise de la classe {cal.reused[c]}" if c in cal.reused else "",
-        }
-        for c in sorted(cal.table)
-    ]
-    return pd.DataFrame(rows)
+def fallback_band_table(table: pd.DataFrame) -> pd.DataFrame:
+    """Return the crow-fly error per distance band (:func:`planner.travel.crowfly_fit.band_errors`) with French headers."""
+    return pd.DataFrame({
+        "bande (km)": table["band_km"].str.replace(".", ",", regex=False),
+        "paires": table["n"],
+        "erreur médiane": [fr.percent(v, 1) for v in table["mdape"]],
+        "biais médian": [fr.percent(v, 1) for v in table["bias"]],
+        "route/estimé q10": table["q10"].round(3),
+        "route/estimé q90": table["q90"].round(3),
+        "objectif atteint": table["meets_target"].map({True: "oui", False: "NON"}),
+    })

@@ -1,0 +1,145 @@
+"""First run in the app, in a real browser: the Données page names the layers the territory
+lacks and its button « Télécharger les données de ce territoire » runs the fetch against a
+loopback server answering like the official endpoints (``PLANNER_FETCH_BASE_URL``),
+with a progress bar, then a French success message, or a French failure message naming
+the address and what to do.
+
+The data folder is the real snapshots (symlinked) without two INSEE layers: the density
+grid and the comparateur (served as the zip built from the real CSV).
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from tests.app.test_app_browser import (
+    ARGS,
+    CHROMIUM,
+    ROOT,
+    _free_port,
+    _offline_routes,
+    _requirements,
+)
+from tests.data import _official_server as official
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.xdist_group("browser")]
+
+BUTTON = "Télécharger les données de ce territoire"
+COMPARATEUR_PATH = "/indicators/comparateur_2024/communes_latest.csv"
+DENSITE_PATH = "/indicators/densite/grille_densite_4niv_latest.csv"
+
+
+def _data_folder(real_data: Path, root: Path) -> Path:
+    """The real snapshot folder, symlinked, without the density grid and the comparateur."""
+    root.mkdir()
+    for entry in real_data.iterdir():
+        if entry.name != "indicators":
+            (root / entry.name).symlink_to(entry)
+    (root / "indicators").mkdir()
+    for entry in (real_data / "indicators").iterdir():
+        if entry.name not in ("densite", "comparateur_2024"):
+            (root / "indicators" / entry.name).symlink_to(entry)
+    return root
+
+
+@pytest.fixture(scope="module")
+def loopback(real_data):
+    srv = official.start(real_data, ["densite", "comparateur"])
+    yield srv
+    srv.close()
+
+
+@pytest.fixture(scope="module")
+def app_server(real_data, loopback, tmp_path_factory):
+    """``streamlit run app.py`` reading the incomplete data folder, fetching from loopback."""
+    _requirements()
+    data = _data_folder(real_data, tmp_path_factory.mktemp("fetch") / "data")
+    port = _free_port()
+    log = tmp_path_factory.mktemp("streamlit_fetch") / "server.log"
+    env = dict(os.environ, PLANNER_DATA_DIR=str(data), PLANNER_FETCH_BASE_URL=loopback.base)
+    command = [
+        sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
+        "--server.address", "127.0.0.1", "--server.port", str(port), "--browser.gatherUsageStats", "false",
+        "--server.fileWatcherType", "none", "--client.toolbarMode", "viewer",
+    ]
+    with open(log, "w") as out:
+        process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            try:
+                urllib.request.urlopen(f"{url}/_stcore/health", timeout=2).read()
+                break
+            except OSError:
+                if process.poll() is not None or time.monotonic() > deadline:
+                    pytest.fail(f"le serveur Streamlit n'a pas démarré :\n{log.read_text()[-3000:]}")
+                time.sleep(0.5)
+        yield url, data
+    finally:
+        process.terminate()
+        try:
+            process.wait(15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+@pytest.fixture(scope="module")
+def tab(app_server):
+    from playwright.sync_api import sync_playwright
+
+    url, _ = app_server
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=ARGS)
+        context = chromium.new_context(locale="fr-FR", viewport={"width": 1440, "height": 1000})
+        page = context.new_page()
+        page.set_default_timeout(240_000)
+        page.route("**/*", _offline_routes(url))
+        yield page
+        context.close()
+        chromium.close()
+
+
+def test_download_button_fails_then_succeeds(tab, app_server, loopback) -> None:
+    url, data = app_server
+    # first try: the density grid comes slowly (the progress bar shows), the comparateur is 404
+    loopback.behaviours[DENSITE_PATH] = official.Behaviour(stall_s=4.0)
+    loopback.behaviours[COMPARATEUR_PATH] = official.Behaviour(status=404)
+    tab.goto(f"{url}/donnees")
+    notice = tab.get_by_text("Données absentes pour ce territoire")
+    notice.wait_for()
+    text = tab.locator("[data-testid='stAlert']").first.inner_text()
+    assert "Grille communale de densité (4 niveaux) : vitesses par défaut" in text
+    assert "Comparateur de territoires — population, chômage : taux de chômage non renseigné" in text
+    assert "*" not in text and "grille_densite_4niv_*" not in tab.content()  # no raw file pattern
+    tab.get_by_role("button", name=BUTTON).click()
+    progress = tab.locator("[data-testid='stProgress']")
+    progress.wait_for()
+    assert "Grille communale de densité (4 niveaux) (1/2)" in tab.locator("body").inner_text()
+
+    failure = tab.get_by_text("Le téléchargement de « Comparateur de territoires — population, chômage » a échoué")
+    failure.wait_for()
+    message = tab.locator("[data-testid='stAlert']").filter(has_text="a échoué").inner_text()
+    assert f"{loopback.base}{COMPARATEUR_PATH}" in message and "404" in message
+    assert "à la main ici" in message  # what to do
+    assert "Traceback" not in tab.content()
+    tab.get_by_text("Téléchargement réussi : Grille communale de densité (4 niveaux).").wait_for()
+    assert (data / "indicators/densite/grille_densite_4niv_latest.csv").is_file()
+
+    # second try: the comparateur is served; the notice then goes away
+    loopback.behaviours.clear()
+    tab.get_by_role("button", name=BUTTON).click()
+    tab.get_by_text("Téléchargement réussi : Comparateur de territoires — population, chômage.").wait_for()
+    assert (data / "indicators/comparateur_2024/communes_latest.csv").is_file()
+    tab.wait_for_function(
+        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=240_000)
+    tab.wait_for_timeout(1500)
+    assert tab.get_by_role("button", name=BUTTON).count() == 0
+    assert tab.get_by_text("Données absentes pour ce territoire").count() == 0
