@@ -297,7 +297,10 @@ def roads_fetch_cmd(
 def main() -> None:
     """Entry point: run the app, turning known errors into French messages (exit 2)."""
     debug = bool(os.environ.get("PLANNER_DEBUG"))
-    logging.basicConfig(level=logging.DEBUG if debug else logging.WARNING, format="%(levelname)s %(message)s")
+    for level, name in ((logging.DEBUG, "détail"), (logging.INFO, "info"),
+                        (logging.WARNING, "attention"), (logging.ERROR, "erreur")):
+        logging.addLevelName(level, name)  # French level names on the console
+    logging.basicConfig(level=logging.DEBUG if debug else logging.WARNING, format="%(levelname)s : %(message)s")
     try:
         app()
     except PlannerError as exc:

@@ -247,7 +247,8 @@ def load_sites(
         for layer in [name for name in disk if not _available(name)]:
             reports[layer] = _absent_report(layer)
             disk.remove(layer)
-            log.warning("couche absente du dossier de données, ignorée : %s", layer)
+            if not catalog.layer(layer).empty_in_bundle():  # the demo bundle: no row here
+                log.warning("couche absente du dossier de données, ignorée : %s", layer)
     if disk:
         frame, layer_reports = _load_layers(disk)
         frames.append(frame)
