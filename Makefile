@@ -17,7 +17,7 @@ $(VENV)/.installed: pyproject.toml
 	touch $@
 
 run: install
-	$(VENV)/bin/streamlit run app.py --server.headless true
+	$(VENV)/bin/streamlit run app.py --server.headless true --server.address 127.0.0.1 --browser.gatherUsageStats false
 
 test: install
 	$(PY) -m pytest -n 2 --dist loadgroup -q

@@ -1,5 +1,6 @@
-"""What every page of the app shares: the sidebar choices, cached calls to ``planner``,
-the user's uploaded layers and the error guard.
+"""What every page of the app shares: the sidebar choices, cached calls to ``planner``
+(defined in :mod:`app_pages.cache`, re-exported here), the user's uploaded layers and the
+error guard. The look (CSS) is in :mod:`app_pages.layout`.
 
 No analysis here: these functions only call ``planner`` and cache its results keyed by
 their inputs (territory spec, networks, threshold, site kinds, demand settings and the
@@ -13,6 +14,7 @@ import copy
 import hashlib
 import json
 import logging
+import re
 import tempfile
 import traceback
 from collections.abc import Iterator
@@ -26,25 +28,32 @@ import pandas as pd
 import streamlit as st
 
 from app_pages import data_notice
-from planner.access import areas
-from planner.access.coverage import compute_coverage
-from planner.access.demand import DemandModel
+from app_pages.cache import (  # noqa: F401 (re-exported: pages call common.<name>)
+    DEFAULT_DEPARTEMENTS,
+    all_sites,
+    area_shapes,
+    commune_matches,
+    communes_table,
+    coverage,
+    demand_model,
+    departement_options,
+    epci_options,
+    isochrones,
+    sites_with_user,
+    territory,
+    territory_sites,
+    travel_model,
+)
+from planner import fr
 from planner.config import DEFAULT_THRESHOLD_MIN, HELP_NETWORKS, cache_dir
-from planner.data.read import norm_name
 from planner.data.schema import NETWORKS, LoadReport
-from planner.data.sites import load_sites
-from planner.data.sources.communes import load_communes
 from planner.data.sources.user_files import load_user_file
 from planner.errors import DataError, PlannerError, SettingsError, SolverError
-from planner.geo import CRS_WGS84
-from planner.outputs.escape import markdown_text
-from planner.territory import departement_names, select
-from planner.travel.model import model_for
+from planner.outputs.escape import markdown_text, neutralize
+from planner.outputs.maps.offline import offline as offline_map
 
 log = logging.getLogger("planner.app")
 
-#: Territory shown at first: Corsica.
-DEFAULT_DEPARTEMENTS = ("2A", "2B")
 #: Above this many communes, maps aggregate communes into EPCIs, then départements.
 EPCI_MAP_ABOVE = 1_500
 DEPARTEMENT_MAP_ABOVE = 6_000
@@ -79,7 +88,7 @@ def guard(what: str = "cette page") -> Iterator[None]:
         yield
     except PlannerError as exc:
         title = _ERROR_TITLES.get(type(exc), "Calcul impossible")
-        st.error(f"**{title}** — {markdown_text(exc)}", icon=":material/warning:")
+        st.error(f"**{title}** — {markdown_text(error_text(exc))}", icon=":material/warning:")
         if isinstance(exc, DataError) and not exc.hint:
             st.caption("Vérifiez les fichiers de données (page « Données ») ou changez de territoire.")
     except Exception as exc:
@@ -92,117 +101,18 @@ def guard(what: str = "cette page") -> Iterator[None]:
         )
 
 
-# --------------------------------------------------------------------------- cached data
+def form_label(setting: str) -> str:
+    """A setting as the app's form shows it: « nombre d'arrêts (--stops) » → « Nombre d'arrêts »."""
+    label = re.sub(r"\s*\(--[^)]*\)\s*$", "", setting).strip()
+    return label[:1].upper() + label[1:]
 
 
-@st.cache_resource(show_spinner="Chargement des communes…")
-def communes_table() -> gpd.GeoDataFrame:
-    """Every commune of France (shared, read-only)."""
-    return load_communes()
-
-
-@st.cache_data(show_spinner=False)
-def departement_options() -> dict[str, str]:
-    """Département code → ``"2A — Corse-du-Sud"``, in code order (overseas last)."""
-    names = departement_names()
-    codes = sorted(names, key=lambda c: (c.startswith("97"), c.replace("2A", "20A").replace("2B", "20B")))
-    return {c: f"{c} — {names[c]}" for c in codes}
-
-
-@st.cache_data(show_spinner=False)
-def epci_options() -> dict[str, str]:
-    """EPCI SIREN → ``"name (SIREN)"``, sorted by name."""
-    communes = communes_table()
-    pairs = communes[["epci", "epci_name"]].dropna().drop_duplicates("epci").sort_values("epci_name")
-    return {e: f"{n} ({e})" for e, n in zip(pairs["epci"], pairs["epci_name"])}
-
-
-@st.cache_data(show_spinner=False, max_entries=64)
-def commune_matches(query: str, limit: int = 50) -> dict[str, str]:
-    """Communes whose name or code contains ``query`` (accents and case ignored)."""
-    communes = communes_table()
-    wanted = norm_name(query) if query.strip() else ""
-    if not wanted:
-        return {}
-    keys = communes["name"].map(norm_name)
-    hit = communes[keys.str.contains(wanted, regex=False) | communes["insee"].str.startswith(query.strip().upper())]
-    hit = hit.assign(_starts=~keys[hit.index].str.startswith(wanted)).sort_values(["_starts", "population"],
-                                                                              ascending=[True, False])
-    return {i: f"{n} ({d}) — {i}" for i, n, d in zip(hit["insee"][:limit], hit["name"][:limit],
-                                                        hit["departement"][:limit])}
-
-
-@st.cache_resource(show_spinner="Sélection du territoire…", max_entries=16)
-def territory(spec: str):
-    """The territory of ``spec`` (shared, read-only)."""
-    return select(spec, communes_table())
-
-
-@st.cache_resource(show_spinner="Chargement des sites…")
-def all_sites() -> tuple[gpd.GeoDataFrame, dict[str, LoadReport]]:
-    """Every loaded site of France and the load report of each layer (shared, read-only)."""
-    return load_sites(None)
-
-
-@st.cache_resource(show_spinner="Sites du territoire…", max_entries=16)
-def territory_sites(spec: str) -> gpd.GeoDataFrame:
-    """Sites inside the territory or within the buffer around it."""
-    return territory(spec).select_sites(all_sites()[0])
-
-
-@st.cache_resource(show_spinner="Chargement du réseau routier…", max_entries=8)
-def travel_model(spec: str):
-    """The travel model of the territory (road graph when one covers it, else crow-fly)."""
-    return model_for(territory(spec))
-
-
-def demand_model(settings_key: str):
-    """The demand model of the JSON settings key."""
-    return DemandModel().with_changes(**json.loads(settings_key)) if settings_key else DemandModel()
-
-
-def sites_with_user(spec: str, user_key: tuple, _user_sites: gpd.GeoDataFrame | None) -> gpd.GeoDataFrame:
-    """The territory's sites with the user's uploaded sites appended."""
-    base = territory_sites(spec)
-    if _user_sites is None or not len(_user_sites):
-        return base
-    return gpd.GeoDataFrame(pd.concat([base, _user_sites], ignore_index=True), geometry="geometry",
-                            crs=base.crs)
-
-
-@st.cache_resource(show_spinner="Calcul des temps d'accès et des zones…", max_entries=24)
-def coverage(
-    spec: str,
-    networks: tuple[str, ...],
-    threshold: float,
-    kinds: tuple[tuple[str, tuple[str, ...]], ...],
-    demand_key: str,
-    user_key: tuple,
-    level: str = "iris",
-    _user_sites: gpd.GeoDataFrame | None = None,
-):
-    """:func:`planner.access.coverage.compute_coverage`, cached by its inputs (read-only result)."""
-    sites = sites_with_user(spec, user_key, _user_sites)
-    return compute_coverage(
-        territory(spec), list(networks), threshold, kinds=dict(kinds), demand_model=demand_model(demand_key),
-        level=level,
-        sites=sites, travel=travel_model(spec),
-    )
-
-
-@st.cache_resource(show_spinner="Calcul des isochrones…", max_entries=16)
-def isochrones(spec: str, networks: tuple[str, ...], minutes: tuple[float, ...],
-               kinds: tuple, user_key: tuple, _sites: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
-    """Areas within ``minutes`` of the counted sites (all together)."""
-    if not len(_sites):
-        return gpd.GeoDataFrame({"minutes": []}, geometry=[], crs=CRS_WGS84)
-    return travel_model(spec).isochrones(_sites, minutes)
-
-
-@st.cache_resource(show_spinner="Agrégation des contours…", max_entries=8)
-def area_shapes(spec: str, key: str) -> gpd.GeoDataFrame:
-    """Simplified polygons of the territory's EPCIs or départements (for large selections)."""
-    return areas.area_shapes(territory(spec).communes, key)
+def error_text(exc: PlannerError) -> str:
+    """The French message of an error, a setting named by its form label (not its CLI option)."""
+    if isinstance(exc, SettingsError) and exc.setting:
+        text = f"« {form_label(exc.setting)} » : {exc.message}"
+        return text + (f" — {exc.hint}" if exc.hint else "")
+    return str(exc)
 
 
 # --------------------------------------------------------------------------- user layers
@@ -370,7 +280,8 @@ def _kinds_picker(spec: str, networks: list[str]) -> tuple[tuple[str, tuple[str,
             kinds = sorted(sites.loc[sites["network"] == network, "kind"].dropna().astype("str").unique())
             if len(kinds) < 2:
                 continue
-            keep = st.multiselect(NETWORKS[network][0], kinds, default=kinds, key=f"kinds_{network}_{spec}")
+            keep = st.multiselect(NETWORKS[network][0], kinds, default=kinds, key=f"kinds_{network}_{spec}",
+                                  placeholder="Choisissez des types de sites")
             if set(keep) != set(kinds):
                 chosen.append((network, tuple(sorted(keep))))
     return tuple(chosen)
@@ -386,7 +297,7 @@ def sidebar() -> Selection:
         networks = st.sidebar.multiselect(
             "Réseaux comptés comme aide",
             [n for n in NETWORKS if n != "custom"], default=list(HELP_NETWORKS),
-            format_func=lambda n: NETWORKS[n][0], key="networks",
+            format_func=lambda n: NETWORKS[n][0], key="networks", placeholder="Choisissez des réseaux",
             help="La Poste est affichée sur les cartes mais n'est comptée que si vous la choisissez ici.",
         )
         if user_key:
@@ -419,10 +330,10 @@ def current() -> Selection:
         st.error("Le panneau de sélection n'a pas pu être affiché.", icon=":material/warning:")
         st.stop()
     if selection.error is not None:
-        st.warning(markdown_text(selection.error), icon=":material/explore:")
+        st.warning(markdown_text(error_text(selection.error)), icon=":material/explore:")
         st.stop()
     with guard("la liste des données absentes"):
-        data_notice.render(territory(selection.spec).communes)
+        data_notice.render(territory(selection.spec))
     return selection
 
 
@@ -430,11 +341,14 @@ def show_map(fmap: Any, height: int, key: str) -> None:
     """Show a (cached) folium map without reruns on pan, zoom or layer toggles.
 
     folium's rendering is not idempotent (each render appends scripts to the map), so a
-    cached map is drawn from a deep copy that shares the layers' data.
+    cached map is drawn from a deep copy that shares the layers' data. Its scripts and
+    styles are the vendored ones (streamlit-folium loads each element's files by URL:
+    they are ``data:`` URIs, so the page asks no other host for anything).
     """
     from streamlit_folium import st_folium
 
-    st_folium(_fresh_copy(fmap), height=height, use_container_width=True, returned_objects=[], key=key)
+    st_folium(offline_map(_fresh_copy(fmap)), height=height, use_container_width=True, returned_objects=[],
+              key=key)
 
 
 def _fresh_copy(fmap: Any) -> Any:
@@ -443,7 +357,7 @@ def _fresh_copy(fmap: Any) -> Any:
     stack = [fmap]
     while stack:
         element = stack.pop()
-        for name in ("data",):
+        for name in ("data", "rows"):
             value = getattr(element, name, None)
             if isinstance(value, (dict, list)):
                 memo[id(value)] = value
@@ -474,27 +388,67 @@ def network_table_style(frame: pd.DataFrame, column: str = "réseau") -> Any:
     return out.style.apply(colour, axis=1)
 
 
+#: Integer columns shown without thousands separators (row numbers, years, ranks).
+PLAIN_COLUMNS = ("ligne", "année", "millésime", "rang", "semaine")
+
+
+def _plain(value: Any) -> str:
+    try:
+        return str(int(value))
+    except (TypeError, ValueError):
+        return "—"
+
+
+def french_formats(frame: pd.DataFrame, percent: tuple[str, ...] = (),
+                   digits: int | None = None) -> dict[Any, Any]:
+    """Column → function giving the French text of each value (numbers and shares only).
+
+    Shares in ``percent`` read ``88,4 %``; integers ``296 132`` (plain for
+    :data:`PLAIN_COLUMNS`); decimals keep ``digits`` decimals, else at most two.
+    """
+    formats: dict[Any, Any] = {}
+    for column in frame.columns:
+        series = frame[column]
+        if column in percent:
+            formats[column] = lambda v: fr.percent(v, missing="—")
+        elif pd.api.types.is_bool_dtype(series) or not pd.api.types.is_numeric_dtype(series):
+            continue
+        elif pd.api.types.is_integer_dtype(series):
+            plain = str(column).lower().startswith(PLAIN_COLUMNS)
+            formats[column] = _plain if plain else (lambda v: fr.integer(v, missing="—"))
+        elif digits is not None:
+            formats[column] = lambda v, d=digits: fr.number(v, d, missing="—")
+        else:
+            formats[column] = lambda v: fr.decimal(v, 2, missing="—")
+    return formats
+
+
 def table(frame: pd.DataFrame, *, key: str | None = None, percent: tuple[str, ...] = (),
           styled: bool = False, digits: int | None = None, **kwargs: Any) -> None:
     """Show a table with French number formats (and percentages), the index hidden.
 
-    ``styled``: colour each network label (see :func:`network_table_style`); ``digits``:
-    round decimal columns for display.
+    The French text is the table's display (a pandas ``Styler`` format, which Streamlit
+    shows as is whatever the browser's locale) while the cells keep their numbers, so
+    columns still sort numerically. ``styled``: colour each network label (see
+    :func:`network_table_style`); ``digits``: decimals of the decimal columns.
     """
-    if digits is not None:
-        frame = frame.round({c: digits for c in frame.columns
-                             if pd.api.types.is_float_dtype(frame[c]) and c not in percent})
+    frame = frame.reset_index(drop=True)  # a Styler needs a unique index (hidden anyway)
     config: dict[str, Any] = {}
-    for column in frame.columns:
-        if column in percent:
-            config[column] = st.column_config.NumberColumn(format="percent")
-        elif pd.api.types.is_numeric_dtype(frame[column]) and not pd.api.types.is_bool_dtype(frame[column]):
-            config[column] = st.column_config.NumberColumn(format="localized")
     if styled:
         config.update(COLOUR_COLUMN)
     config.update(kwargs.pop("column_config", {}))
-    data = network_table_style(frame) if styled else frame
+    data = network_table_style(frame) if styled else frame.style
+    data = data.format(french_formats(frame, percent, digits))
     st.dataframe(data, hide_index=True, column_config=config, key=key, **kwargs)
+
+
+def csv_bytes(frame: pd.DataFrame) -> bytes:
+    """A table as CSV for French Excel: UTF-8 with BOM, ``;``, decimal comma, formulas neutralized."""
+    out = frame.copy()
+    for column in out.columns:
+        if not pd.api.types.is_numeric_dtype(out[column]):
+            out[column] = out[column].map(neutralize).astype(object)
+    return out.to_csv(index=False, sep=";", decimal=",").encode("utf-8-sig")
 
 
 #: Column config of the ``couleur`` column added by :func:`network_table_style`.

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import altair as alt
 import folium
 import geopandas as gpd
 import pandas as pd
@@ -15,6 +14,7 @@ from planner.config import OSM_ATTRIBUTION
 from planner.data.schema import NETWORKS
 from planner.geo import CRS_WGS84
 from planner.outputs import maps
+from planner.outputs.charts import network_chart
 from planner.outputs.escape import markdown_text
 
 #: Choropleth variables: label → (commune column, aggregated column, unit, digits).
@@ -35,6 +35,26 @@ def _shown_sites(selection: common.Selection, coverage) -> gpd.GeoDataFrame:
     others = sites[sites["network"].isin(extra)]
     return gpd.GeoDataFrame(pd.concat([coverage.sites, others], ignore_index=True), geometry="geometry",
                             crs=coverage.sites.crs or CRS_WGS84)
+
+
+def _served_card(col, summary: dict) -> None:
+    """The « demande servie » card: demand served under the sites' capacity, and the gap."""
+    if summary.get("served_demand") is None:
+        col.metric("Demande servie (estimation)", "—", border=True)
+        return
+    capacity = summary["capacity"]
+    col.metric("Demande servie (estimation)", fr.integer(summary["served_demand"]),
+               delta=f"{fr.integer(summary['unserved_reachable_demand'])} à portée mais non servie",
+               delta_color="off", delta_arrow="off", border=True,
+               help=f"Personnes que les lieux comptés peuvent aider en un an : "
+               f"{fr.integer(capacity['advisor_hours_per_week'])} heures de conseiller par semaine "
+               f"× {fr.decimal(capacity['people_per_advisor_hour'])} personne par heure "
+               f"(activité observée des conseillers numériques, ANCT 2023) × "
+               f"{fr.integer(capacity['service_weeks_per_year'])} semaines, réparties exactement entre les "
+               "lieux à portée de chaque point de demande. Horaires connus pour "
+               f"{fr.plural(capacity['sites_hours_known'], 'lieu', 'lieux')} sur {fr.integer(capacity['sites'])} "
+               "(les autres : horaires par défaut de leur type). La demande à portée au-delà de leur "
+               "capacité est « à portée mais non servie ».")
 
 
 @st.cache_resource(show_spinner="Préparation de la carte…", max_entries=16)
@@ -101,23 +121,6 @@ def _network_table(coverage) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def _bar_chart(table: pd.DataFrame, threshold: float) -> alt.Chart:
-    labels = table["réseau"].tolist()
-    colours = [next(c for lab, c in NETWORKS.values() if lab == label) for label in labels]
-    return (
-        alt.Chart(table)
-        .mark_bar()
-        .encode(
-            y=alt.Y("réseau:N", sort=labels, title=None),
-            x=alt.X("population à moins du seuil:Q", title=f"Population à moins de {fr.duration(threshold)}"),
-            color=alt.Color("réseau:N", scale=alt.Scale(domain=labels, range=colours), legend=None),
-            tooltip=["réseau", alt.Tooltip("population à moins du seuil:Q", format=",.0f"),
-                     alt.Tooltip("population couverte par ce seul réseau:Q", format=",.0f")],
-        )
-        .properties(height=max(120, 28 * len(labels)))
-    )
-
-
 def render() -> None:
     """Render the page."""
     selection = common.current()
@@ -132,7 +135,7 @@ def render() -> None:
         f"{markdown_text(territory.label)} — {fr.plural(len(territory.communes), 'commune')} — "
         f"{fr.integer(summary['population'])} habitants — temps d'accès calculés {method}."
     )
-    cols = st.columns(4)
+    cols = st.columns(5)
     demand_share = summary["demand_within"] / summary["demand"] if summary["demand"] else None
     share = fr.percent(summary["share_within"])
     if coverage.method == "crow_fly":  # the fallback's interval (measured error), not a single figure
@@ -146,30 +149,33 @@ def render() -> None:
                    delta_arrow="off", border=True,
                    help="Habitants (comptés par IRIS ou par commune) dont l'aide comptée la plus proche "
                    "est à moins du seuil.")
-    cols[1].metric(f"Demande à moins de {fr.duration(threshold)}", fr.integer(summary["demand_within"]),
+    cols[1].metric(f"Demande à portée ({fr.duration(threshold)})", fr.integer(summary["demand_within"]),
                    delta=f"{fr.percent(demand_share)} des personnes en difficulté numérique", delta_color="off",
                    delta_arrow="off", border=True,
                    help=f"Personnes en difficulté numérique (estimation ; {fr.integer(summary['demand'])} sur le "
                    "territoire) à moins du seuil. Voir le modèle de demande, page « Données ».")
-    cols[2].metric(f"Population au-delà de {fr.duration(threshold)}", fr.integer(summary["population_underserved"]),
-                   delta=f"{fr.integer(summary['communes_underserved'])} communes concernées", delta_color="off",
+    _served_card(cols[2], summary)
+    cols[3].metric(f"Population au-delà de {fr.duration(threshold)}", fr.integer(summary["population_underserved"]),
+                   delta=fr.plural(summary["communes_underserved"], "commune concernée", "communes concernées"), delta_color="off",
                    delta_arrow="off", border=True)
-    cols[3].metric("Zones mal desservies", fr.integer(len(summary["zones"])),
+    cols[4].metric("Zones mal desservies", fr.integer(len(summary["zones"])),
                    delta="voir la page « Zones mal desservies »", delta_color="off", delta_arrow="off",
                    border=True)
 
+    map_slot = st.container()  # the map high on the screen, its display options under it
     left, right = st.columns([3, 1])
     variable = left.radio("Colorier les communes selon", list(VARIABLES), horizontal=True, key="cov_variable")
     with_iso = right.toggle(f"Isochrones {fr.duration(threshold)}", key="cov_isochrones",
                             help="Zone atteignable en moins du seuil depuis les sites comptés.")
     key = (selection.spec, selection.networks, threshold, selection.kinds, selection.demand_key, selection.user_key)
     fmap = coverage_map(key, variable, with_iso, _selection=selection, _coverage=coverage)
-    common.show_map(fmap, height=620, key="coverage_map")
+    with map_slot:
+        common.show_map(fmap, height=620, key="coverage_map")
     if common.map_level(len(territory.communes)) != "insee":
         st.caption(f"Territoire étendu : la carte est agrégée par "
                    f"{areas.AREA_LABELS[common.map_level(len(territory.communes))]} et ne montre que les sites comptés.")
-    st.caption("Sources : " + markdown_text(" ; ".join([OSM_ATTRIBUTION, *maps.source_attributions(
-        _shown_sites(selection, coverage), ["ifn_iris", "ifn_scores"])])))
+    st.caption("Sources : " + markdown_text(fr.vintage(" ; ".join([OSM_ATTRIBUTION, *maps.source_attributions(
+        _shown_sites(selection, coverage), ["ifn_iris", "ifn_scores"])]))))
 
     tabs = st.tabs(["Complémentarité des réseaux", "Population par seuil", "Par EPCI", "Temps d'accès"])
     with tabs[0]:
@@ -179,7 +185,7 @@ def render() -> None:
             "(celle qui perdrait l'accès s'il disparaissait)."
         )
         common.table(table, key="network_table", styled=True, percent=("part de la population",))
-        st.altair_chart(_bar_chart(table, threshold), width="stretch")
+        st.altair_chart(network_chart(table, threshold), width="stretch")
         with st.expander("Recouvrement entre réseaux (population couverte par les deux)"):
             common.table(coverage.overlap().reset_index(names="réseau"), key="overlap_table")
     with tabs[1]:
@@ -210,7 +216,7 @@ def render() -> None:
         communes.columns = ["INSEE", "commune", "EPCI", "population", "temps depuis la mairie (min)",
                             "population au-delà du seuil", "zone"]
         st.download_button(
-            "Télécharger le tableau des communes (CSV)", communes.to_csv(index=False, sep=";").encode("utf-8-sig"),
+            "Télécharger le tableau des communes (CSV)", common.csv_bytes(communes),
             file_name=f"couverture_{selection.spec.replace(',', '-')}.csv", mime="text/csv", key="dl_communes",
         )
 

@@ -3,8 +3,9 @@
 The notice names each missing layer by its title and what its absence changes (French,
 escaped for markdown: no raw file pattern, no italics accident); the button
 « Télécharger les données de ce territoire » runs the same fetch as
-``planner data fetch --territory`` with a progress bar, then says what was downloaded,
-or, for each failure, the address that failed and what to do.
+``planner data fetch --territory`` (:func:`planner.travel.obtain.fetch_territory`: the
+layers, then the road graph when none covers the territory) with a progress bar, then says
+what was downloaded, or, for each failure, the address that failed and what to do.
 """
 
 from __future__ import annotations
@@ -14,11 +15,13 @@ from typing import Any
 
 import streamlit as st
 
+from app_pages import cache
 from planner.config import data_dir
 from planner.data import catalog, fetch
 from planner.data.needs import EFFECTS
 from planner.errors import PlannerError
 from planner.outputs.escape import markdown_text
+from planner.travel.obtain import ROADS, fetch_territory
 
 log = logging.getLogger("planner.app")
 
@@ -36,27 +39,32 @@ def _departements(communes: Any) -> list[str]:
     return sorted({str(d) for d in communes["departement"].dropna().unique()})
 
 
-def render(communes: Any, key: str = "missing") -> None:
-    """Show the missing layers of the territory whose ``communes`` are given, and the button.
+def render(territory: Any, key: str = "missing") -> None:
+    """Show the missing layers of the territory, and the button.
 
     Parameters
     ----------
-    communes
-        The territory's commune table (``departement`` column).
+    territory
+        A :class:`planner.territory.Territory` (the road graph is then checked and
+        fetched too), or only its commune table (``departement`` column).
     key
         Widget key prefix (one notice per page).
     """
     _show_outcome()
+    whole = territory if hasattr(territory, "communes") else None
+    communes = whole.communes if whole is not None else territory
     deps = _departements(communes)
     try:
-        lacking = [n for n in fetch.missing_for(deps) if n != "roads"]
+        lacking = [n for n in fetch.missing_for(deps) if n != ROADS]
+        if whole is not None and not cache.roads_covered(str(whole.spec), whole):
+            lacking.append(ROADS)
     except PlannerError as exc:  # an unreadable manifest: say so, never a traceback
         st.warning(markdown_text(exc), icon=":material/warning:")
         return
     if not lacking:
         return
     layers = catalog.layers()
-    downloadable = [n for n in lacking if layers[n].url and layers[n].fetch_name]
+    downloadable = [n for n in lacking if (layers[n].url and layers[n].fetch_name) or n == ROADS]
     manual = [n for n in lacking if n not in downloadable]
     lines = [f"- **{markdown_text(layers[n].title)}** : {markdown_text(_effect(n))}" for n in lacking]
     with st.container(border=True, key=f"{key}_notice"):
@@ -68,10 +76,10 @@ def render(communes: Any, key: str = "missing") -> None:
                                     for n in manual))
         if downloadable and st.button(BUTTON_LABEL, type="primary", key=f"{key}_fetch",
                                       icon=":material/download:"):
-            _download(downloadable, deps)
+            _download(downloadable, whole if whole is not None else deps)
 
 
-def _download(names: list[str], deps: list[str]) -> None:
+def _download(names: list[str], where: Any) -> None:
     bar = st.progress(0.0, text="Téléchargement…")
     state = {"index": 0, "count": len(names), "title": "", "shown": -1}
 
@@ -90,8 +98,12 @@ def _download(names: list[str], deps: list[str]) -> None:
                      f"— {round(100 * share)} %")
 
     try:
-        results = fetch.fetch(names, root=data_dir(), departements=deps, progressbar=False,
-                              progress=progress, on_layer=on_layer, keep_going=True)
+        if isinstance(where, list):  # only départements known: the layers, no road graph
+            results = fetch.fetch(names, root=data_dir(), departements=where, progressbar=False,
+                                  progress=progress, on_layer=on_layer, keep_going=True)
+        else:
+            results = fetch_territory(where, names, progressbar=False, progress=progress,
+                                      on_layer=on_layer, keep_going=True)
     except PlannerError as exc:
         st.session_state[FETCH_OUTCOME] = {"failed": [("", str(exc))], "done": []}
     else:

@@ -52,7 +52,7 @@ def _activity() -> None:
         st.caption("Fichier absent : « activity/conum_cra_departements_*.json » (ANCT).")
         return
     table, report = activity.load_activity_departements()
-    st.caption(f"Source : {markdown_text(report.source)} — millésime {report.vintage} — "
+    st.caption(f"Source : {markdown_text(report.source)} — millésime {fr.vintage(report.vintage)} — "
                f"{report.licence}. Chiffres observés par département (personnes accompagnées), "
                "à lire à côté de la demande estimée ; ce ne sont pas des chiffres par commune.")
     selection = st.session_state.get(common.SELECTION)
@@ -70,7 +70,7 @@ def _layer_table(reports: dict[str, LoadReport]) -> pd.DataFrame:
         files = layer.files()
         report = reports.get(name)
         rows.append({
-            "couche": layer.title, "source": layer.source, "millésime": layer.vintage, "licence": layer.licence,
+            "couche": layer.title, "source": layer.source, "millésime": fr.vintage(layer.vintage), "licence": layer.licence,
             "fichiers": ", ".join(f.name for f in files) or "absent",
             "lignes lues": report.rows_read if report and report.file else None,
             "lignes gardées": report.rows_kept if report and report.file else None,
@@ -83,7 +83,7 @@ def _layer_table(reports: dict[str, LoadReport]) -> pd.DataFrame:
 
 def _report_table(reports: dict[str, LoadReport]) -> pd.DataFrame:
     return pd.DataFrame([{
-        "rapport": name, "fichier": r.file or "absent", "source": r.source, "millésime": r.vintage,
+        "rapport": name, "fichier": r.file or "absent", "source": r.source, "millésime": fr.vintage(r.vintage),
         "lignes lues": r.rows_read, "lignes gardées": r.rows_kept, "rejetées": len(r.rejected),
         "corrigées ou suspectes": len(r.suspect),
     } for name, r in reports.items()])
@@ -98,7 +98,7 @@ def _issues(report: LoadReport, key: str) -> None:
         st.caption(f"{fr.integer(len(frame))} lignes signalées ; les {fr.integer(MAX_ISSUES_SHOWN)} premières "
                    "sont affichées, toutes sont dans le fichier à télécharger.")
     common.table(frame.head(MAX_ISSUES_SHOWN), key=f"issues_{key}")
-    st.download_button("Télécharger le rapport (CSV)", frame.to_csv(index=False, sep=";").encode("utf-8-sig"),
+    st.download_button("Télécharger le rapport (CSV)", common.csv_bytes(frame),
                        file_name=f"rapport_{key.replace(':', '_')}.csv", mime="text/csv", key=f"dl_{key}")
 
 
@@ -159,7 +159,7 @@ def _demand() -> None:
     st.header("Modèle de demande")
     settings = common.demand_settings()
     model = common.demand_model(common.demand_key())
-    with st.form("demand_form"):
+    with st.form("demand_form", enter_to_submit=False):
         st.markdown("Ces réglages s'appliquent à toutes les pages (demande, zones, fiches).")
         cols = st.columns(4)
         rate = cols[0].number_input("Taux de base (%)", min_value=0.1, max_value=100.0, step=0.1,
@@ -192,7 +192,7 @@ def _demand() -> None:
     st.markdown("**Formule en vigueur**")
     st.code(describe_demand_model(model), language=None, wrap_lines=True)
     st.markdown("**Millésime de chaque origine du facteur de fragilité**")
-    common.table(pd.DataFrame([{"origine": SOURCE_LABELS.get(k, k), "millésime": v or "—"}
+    common.table(pd.DataFrame([{"origine": SOURCE_LABELS.get(k, k), "millésime": fr.vintage(v)}
                                for k, v in SOURCE_VINTAGES.items()]), key="dm_vintages")
 
 
@@ -204,7 +204,7 @@ def render() -> None:
     selected = st.session_state.get(common.SELECTION)
     if selected is not None and selected.spec:
         with common.guard("la liste des données absentes"):
-            data_notice.render(common.territory(selected.spec).communes, key="donnees_missing")
+            data_notice.render(common.territory(selected.spec), key="donnees_missing")
     with common.guard("la liste des couches"):
         reports = _reports()
         st.header("Couches")
@@ -217,7 +217,7 @@ def render() -> None:
                 else "à vol d'oiseau, corrigé par la densité (aucun réseau routier local ne couvre le territoire)."))
         with st.expander("Rapports de chargement détaillés"):
             common.table(_report_table(reports), key="reports_table")
-            name = st.selectbox("Rapport", list(reports), key="report_choice")
+            name = st.selectbox("Rapport", list(reports), key="report_choice", placeholder="Choisissez un rapport")
             _issues(reports[name], name)
     with common.guard("l'ajout de vos sites"):
         _uploads()

@@ -76,15 +76,16 @@ def render() -> None:
     st.caption(f"{markdown_text(data.context)} — territoire analysé : {markdown_text(data.territory)}")
     st.info(markdown_text(sheet_text.headline(data)))
     cols = st.columns(3)
-    for i, (label, value) in enumerate(sheet_text.figures(data)):
-        cols[i % 3].metric(label, value)
+    for i, ((label, value), source) in enumerate(zip(sheet_text.figures(data), sheet_text.figure_sources(data))):
+        cols[i % 3].metric(label, value, help=f"Source : {markdown_text(source)}")
 
     where = "depuis la mairie" if data.kind == "commune" else "depuis la mairie la plus éloignée"
     st.subheader(f"Temps d'accès à l'aide la plus proche, par réseau ({where})")
     access = pd.DataFrame({
         "réseau": data.access["réseau"],
         "compté": data.access["compté"].map({True: "oui", False: "non (affiché seulement)"}),
-        "temps": data.access["minutes"].map(sheet_text.access_time),
+        "temps": [sheet_text.access_range(m, lo, hi) for m, lo, hi in
+                  zip(data.access["minutes"], data.access["minutes_low"], data.access["minutes_high"])],
         "distance": data.access["km"].map(fr.km),
         "site le plus proche": [", ".join(str(x) for x in (s, c) if isinstance(x, str)) or "—"
                                 for s, c in zip(data.access["site"], data.access["commune_site"])],
@@ -109,12 +110,15 @@ def render() -> None:
             st.markdown(
                 f"**Zone {markdown_text(z['zone_id'])}** (rang {z['rank']} par demande non couverte) : "
                 f"{fr.integer(z['population'])} habitants au-delà du seuil, {fr.integer(z['unmet_demand'])} "
-                f"personnes en difficulté numérique sans aide proche. Communes : {markdown_text(', '.join(z['communes']))}."
+                f"personnes en difficulté numérique sans aide proche. "
+                f"Communes : {markdown_text(sheet_text.zone_communes(z))}."
             )
     if data.kind == "epci":
         st.subheader("Communes de l'EPCI, de la plus éloignée à la plus proche d'une aide")
-        common.table(data.communes.rename(columns={"minutes": "temps (min)",
-                                                   "population_hors_seuil": "habitants au-delà du seuil"}),
+        communes = data.communes.assign(**{"à_confirmer": data.communes["à_confirmer"].map(
+            {True: sheet_text.TO_CONFIRM, False: ""})})
+        common.table(communes.rename(columns={"minutes": "temps (min)", "à_confirmer": "à confirmer",
+                                              "population_hors_seuil": "habitants au-delà du seuil"}),
                      key="fiche_communes", column_config={"temps (min)": st.column_config.NumberColumn(format="%.0f")})
     with st.expander("Comment lire cette fiche"):
         for note in sheet_text.notes(data):

@@ -13,7 +13,8 @@ from planner.data.schema import NETWORKS
 from planner.optimize.assumptions import ModeAssumptions
 from planner.optimize.modes import MODES, compare_modes
 from planner.outputs.charts import modes_chart
-from planner.outputs.text.modes import assumptions_table, french
+from planner.outputs.text.modes import assumptions_table, french, summary
+from planner.outputs.text.modes import labels as column_labels
 
 RESULT = "modes_result"
 
@@ -23,7 +24,7 @@ def _form(selection: common.Selection) -> tuple[int, ModeAssumptions] | None:
     base = ModeAssumptions()
     labels = ModeAssumptions.labels()
     network_names = [n for n in NETWORKS if n != "custom"]
-    with st.form("modes_form"):
+    with st.form("modes_form", enter_to_submit=False):
         cols = st.columns(4)
         advisors = cols[0].number_input("Nombre de conseillers", min_value=1, max_value=20,
                                         value=config.MODES_ADVISORS, step=1,
@@ -32,7 +33,7 @@ def _form(selection: common.Selection) -> tuple[int, ModeAssumptions] | None:
                                       value=float(base.weekly_hours), step=0.5, format="%.1f",
                                       key="modes_weekly_hours")
         days = cols[2].multiselect(labels["days"], list(DAYS[:6]), default=list(base.days), format_func=DAY_LABELS.get,
-                                   key="modes_days")
+                                   key="modes_days", placeholder="Choisissez des jours")
         start = cols[3].text_input(labels["day_start"], value=base.day_start, key="modes_day_start")
         cols = st.columns(4)
         stop = cols[0].number_input(labels["stop_minutes"], min_value=30.0, max_value=480.0,
@@ -48,14 +49,22 @@ def _form(selection: common.Selection) -> tuple[int, ModeAssumptions] | None:
         with st.expander("Réseaux de chaque mode et réglages du calcul"):
             cols = st.columns(3)
             fixed = cols[0].multiselect(labels["fixed_networks"], network_names, default=list(base.fixed_networks),
-                                        format_func=lambda n: NETWORKS[n][0], key="modes_fixed")
+                                        format_func=lambda n: NETWORKS[n][0], key="modes_fixed",
+                                           placeholder="Choisissez des réseaux")
             establishments = cols[1].multiselect(labels["establishment_networks"], network_names,
                                                  default=list(base.establishment_networks),
-                                                 format_func=lambda n: NETWORKS[n][0], key="modes_establishments")
+                                                 format_func=lambda n: NETWORKS[n][0], key="modes_establishments",
+                                           placeholder="Choisissez des réseaux")
             partners = cols[2].multiselect(labels["partner_networks"], network_names,
                                            default=list(base.partner_networks),
-                                           format_func=lambda n: NETWORKS[n][0], key="modes_partners")
-            cols = st.columns(2)
+                                           format_func=lambda n: NETWORKS[n][0], key="modes_partners",
+                                           placeholder="Choisissez des réseaux")
+            cols = st.columns(3)
+            min_open = cols[2].number_input(labels["min_open_hours"], min_value=0.0, max_value=80.0,
+                                            value=float(base.min_open_hours), step=1.0, format="%.0f",
+                                            key="modes_min_open",
+                                            help="Un conseiller fixe ou intégré ne reçoit que pendant les horaires "
+                                            "du lieu (24 h : minimum de la charte France Services).")
             limit = cols[0].slider(labels["routing_time_limit_s"], 5, 120, int(base.routing_time_limit_s),
                                    key="modes_time_limit")
             seed = cols[1].number_input(labels["seed"], min_value=0, value=int(base.seed), step=1, key="modes_seed")
@@ -68,7 +77,7 @@ def _form(selection: common.Selection) -> tuple[int, ModeAssumptions] | None:
         stops_per_advisor=int(stops), shared_days=int(shared_days), shared_reach_minutes=float(reach),
         covering_networks=tuple(n for n in selection.networks if n in NETWORKS),
         fixed_networks=tuple(fixed), establishment_networks=tuple(establishments), partner_networks=tuple(partners),
-        routing_time_limit_s=float(limit), seed=int(seed),
+        routing_time_limit_s=float(limit), seed=int(seed), min_open_hours=float(min_open),
     )
     return int(advisors), assumptions
 
@@ -110,11 +119,16 @@ def render() -> None:
     if stored["key"] != key:
         st.warning("Cette comparaison a été calculée pour une autre sélection : relancez-la.", icon=":material/refresh:")
     table = french(comparison)
-    common.table(table, key="modes_table", digits=1)
+    st.info(summary(comparison)["conclusion"], icon=":material/balance:")
+    st.caption("Demande servie : personnes que les lieux du mode peuvent aider en un an (heures de présence × "
+               "personnes aidées par heure, d'après l'activité observée des conseillers numériques, ANCT 2023), "
+               "réparties exactement entre les lieux à portée ; les horaires des lieux sont respectés (horaires "
+               "par défaut de leur type quand ils ne sont pas connus, « à confirmer »).")
+    common.table(table, key="modes_table", digits=1, percent=(column_labels(comparison.threshold)["covered_share"],))
     st.altair_chart(modes_chart(comparison), width="content")
     with st.expander("Hypothèses de cette comparaison"):
         common.table(assumptions_table(comparison.assumptions), key="modes_assumptions")
-    st.download_button("Télécharger la comparaison (CSV)", table.to_csv(index=False, sep=";").encode("utf-8-sig"),
+    st.download_button("Télécharger la comparaison (CSV)", common.csv_bytes(table),
                        file_name="comparaison_modes.csv", mime="text/csv", key="dl_modes", on_click="ignore")
 
 

@@ -86,7 +86,7 @@ def render() -> None:
 
     labels = {row["zone_id"]: _zone_label(row, i) for i, (_, row) in enumerate(zones.iterrows(), start=1)}
     options = [ALL, *labels]
-    zone_id = st.selectbox("Zone", options, index=1, key="zone",
+    zone_id = st.selectbox("Zone", options, index=1, key="zone", placeholder="Choisissez une zone",
                            format_func=lambda z: "Toutes les zones" if z == ALL else labels[z],
                            help="Choisir une zone centre la carte sur elle et liste ses communes et ses lieux d'accueil.")
 
@@ -104,6 +104,7 @@ def render() -> None:
             "demande non couverte": zones["unmet_demand"].round(0),
             "temps max (min)": zones["minutes_max"].round(0),
             "lieux d'accueil": zones["hosts"].map(len),
+            "communes à confirmer": zones["communes_uncertain"].map(len),
         })
         common.table(table, key="zones_table", height=560)
 
@@ -111,7 +112,7 @@ def render() -> None:
         st.info("Choisissez une zone pour voir ses communes et ses lieux d'accueil possibles.")
     else:
         zone = zones.set_index("zone_id").loc[zone_id]
-        st.subheader(f"Zone {zone_id} — {len(zone['communes'])} communes")
+        st.subheader(f"Zone {zone_id} — {fr.plural(len(zone['communes']), 'commune')}")
         st.markdown(
             f"**{fr.integer(zone['population'])}** habitants au-delà de {fr.duration(threshold)}, "
             f"**{fr.integer(zone['unmet_demand'])}** personnes en difficulté numérique sans aide proche ; "
@@ -125,6 +126,7 @@ def render() -> None:
             "habitants au-delà du seuil": communes["population_out"].round(0),
             "temps depuis la mairie (min)": communes["minutes"].round(0),
             "personnes en difficulté numérique": communes["demand"].round(0),
+            "à confirmer": communes["uncertain"].map({True: "à confirmer"}).fillna(""),
         }).sort_values("temps depuis la mairie (min)", ascending=False), key="zone_communes")
         hosts = _hosts(coverage, selection, zone_id)
         st.markdown("**Lieux d'accueil possibles dans la zone** (mairies, France Services, partenaires, La Poste…)")
@@ -141,8 +143,8 @@ def render() -> None:
             common.table(frame, key="zone_hosts", styled=True)
     csv = pd.DataFrame(coverage.zones.drop(columns="geometry")).assign(
         communes=lambda f: f["communes"].map(",".join), commune_names=lambda f: f["commune_names"].map(", ".join),
-        hosts=lambda f: f["hosts"].map(",".join))
-    st.download_button("Télécharger les zones (CSV)", csv.to_csv(index=False, sep=";").encode("utf-8-sig"),
+        hosts=lambda f: f["hosts"].map(",".join), communes_uncertain=lambda f: f["communes_uncertain"].map(",".join))
+    st.download_button("Télécharger les zones (CSV)", common.csv_bytes(csv),
                        file_name="zones_mal_desservies.csv", mime="text/csv", key="dl_zones")
 
 

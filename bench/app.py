@@ -1,37 +1,168 @@
-"""Benchmark: render time of the app's Couverture page on Corsica, warm.
+"""Benchmark: how long a person waits for each page of the app, in a real browser.
 
-Runs the Streamlit script with ``streamlit.testing.v1.AppTest`` (server side: every
-widget, the coverage call, the folium map and the tables), once to fill the caches, then
-times new sessions, as a second visitor would get them. Target: under 3 s warm.
-Run: ``PLANNER_DATA_DIR=... python bench/app.py``.
+Starts ``streamlit run app.py`` on a free port of 127.0.0.1 (as the browser tests do),
+then drives headless Debian chromium with Playwright:
+
+1. first visit after the start (caches empty, apart from what the server warms itself):
+   time until the Couverture map is drawn;
+2. new sessions on the warm server, 3 runs per page (median): time until the page's map
+   (Couverture, Zones, Fiche) or its title (other pages) is shown.
+
+Prints the figures and their ratio to the baseline of issue 13 (2.4 s warm, 17 s first
+visit); asserts nothing. Requests to other hosts are answered locally (offline machine).
+Run: ``PLANNER_DATA_DIR=... python bench/app.py [--runs 3]``.
 """
 
 from __future__ import annotations
 
+import argparse
+import os
+import socket
 import statistics
+import subprocess
+import sys
+import tempfile
 import time
+import urllib.request
 from pathlib import Path
 
-from streamlit.testing.v1 import AppTest
+ROOT = Path(__file__).resolve().parents[1]
+CHROMIUM = "/usr/bin/chromium"
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+        "--disable-sync", "--no-first-run"]
+#: Issue 13's measures before the work: warm new session, first visit after a start (s).
+BASELINE_WARM_S, BASELINE_FIRST_S = 2.4, 17.0
+#: Page path → whether it shows a map on arrival, and its title.
+PAGES = {
+    "couverture": (True, "Couverture"), "zones": (True, "Zones mal desservies"),
+    "itinerance": (False, "Itinérance"), "modes": (False, "Modes d'intervention"),
+    "fiche": (True, "Fiche territoire"), "donnees": (False, "Données"),
+}
 
-APP = str(Path(__file__).resolve().parents[1] / "app.py")
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
 
 
-def _render() -> float:
-    tic = time.perf_counter()
-    at = AppTest.from_file(APP, default_timeout=600).run()
-    if at.exception:
-        raise RuntimeError(at.exception)
-    return time.perf_counter() - tic
+def _start(log: Path) -> tuple[subprocess.Popen, str]:
+    """``streamlit run app.py`` on 127.0.0.1; returns the process and its URL once healthy."""
+    port = _free_port()
+    command = [
+        sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
+        "--server.address", "127.0.0.1", "--server.port", str(port), "--browser.gatherUsageStats", "false",
+        "--server.fileWatcherType", "none",
+    ]
+    with open(log, "w") as out:
+        process = subprocess.Popen(command, cwd=ROOT, env=dict(os.environ), stdout=out, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 120
+    while True:
+        try:
+            urllib.request.urlopen(f"{url}/_stcore/health", timeout=2).read()
+            return process, url
+        except OSError:
+            if process.poll() is not None or time.monotonic() > deadline:
+                process.kill()
+                raise SystemExit(f"le serveur Streamlit n'a pas démarré :\n{log.read_text()[-3000:]}") from None
+            time.sleep(0.2)
+
+
+def _offline(server: str):
+    """Answer requests to other hosts locally: Leaflet from django-js-lib-leaflet if a map
+    still asks a CDN for it, empty scripts and styles, 404 for tiles."""
+    try:
+        import js_lib_leaflet
+
+        leaflet: Path | None = Path(js_lib_leaflet.__file__).parent / "static" / "js_lib_leaflet"
+    except ImportError:
+        leaflet = None
+
+    def route(request_route) -> None:
+        url = request_route.request.url
+        if url.startswith(server):
+            return request_route.continue_()
+        name = url.split("?")[0].rsplit("/", 1)[-1]
+        if leaflet is not None and name in ("leaflet.js", "leaflet.css"):
+            kind = "application/javascript" if name.endswith(".js") else "text/css"
+            return request_route.fulfill(path=str(leaflet / name), content_type=kind)
+        if name.endswith((".js", ".css")):
+            kind = "application/javascript" if name.endswith(".js") else "text/css"
+            return request_route.fulfill(body="", content_type=kind)
+        return request_route.fulfill(status=404, body="")
+
+    return route
+
+
+def _map_shown(page, timeout_s: float = 300) -> None:
+    """Wait until the streamlit-folium frame holds a drawn Leaflet map."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        for frame in page.frames:
+            if "streamlit_folium" not in frame.url or frame.is_detached():
+                continue
+            try:
+                if frame.query_selector(".leaflet-container .leaflet-pane"):
+                    return
+            except Exception:  # the iframe remounts while the script reruns
+                continue
+        page.wait_for_timeout(20)
+    raise SystemExit("la carte ne s'est pas affichée")
+
+
+def _visit(browser, server: str, path: str) -> float:
+    """Seconds from opening ``path`` in a new session until its map (or title) is shown."""
+    has_map, title = PAGES[path]
+    context = browser.new_context(locale="fr-FR", viewport={"width": 1366, "height": 768})
+    page = context.new_page()
+    page.route("**/*", _offline(server))
+    started = time.perf_counter()
+    page.goto(f"{server}/{path}")
+    if has_map:
+        _map_shown(page)
+    else:
+        page.wait_for_selector(f"h1:has-text(\"{title}\")", timeout=300_000)
+    elapsed = time.perf_counter() - started
+    context.close()
+    return elapsed
 
 
 def main() -> None:
-    """Warm up, then time five new sessions of the Couverture page and print the figures."""
-    cold = _render()
-    warm = [_render() for _ in range(5)]
-    print(f"Couverture (Corse), première session : {cold:.2f} s")
-    print(f"Couverture (Corse), sessions suivantes : médiane {statistics.median(warm):.2f} s,"
-          f" min {min(warm):.2f} s, max {max(warm):.2f} s (cible < 3 s à chaud, côté serveur)")
+    """Start the app, time the first visit and warm new sessions per page, print the figures."""
+    parser = argparse.ArgumentParser(description="Temps d'affichage des pages de l'application (navigateur).")
+    parser.add_argument("--runs", type=int, default=3, help="sessions chronométrées par page (médiane)")
+    runs = parser.parse_args().runs
+    from playwright.sync_api import sync_playwright
+
+    log = Path(tempfile.mkdtemp(prefix="bench-app-")) / "server.log"
+    started = time.perf_counter()
+    process, server = _start(log)
+    up = time.perf_counter() - started
+    try:
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
+            first = _visit(browser, server, "couverture")
+            print(f"Serveur prêt en {up:.1f} s ; première visite (Couverture, carte affichée) : {first:.2f} s "
+                  f"(référence {BASELINE_FIRST_S:.0f} s, rapport {first / BASELINE_FIRST_S:.2f} ; cible ≤ 10 s)")
+            for path in PAGES:
+                _visit(browser, server, path)  # the page's own caches (first time it is shown)
+                times = [_visit(browser, server, path) for _ in range(runs)]
+                median = statistics.median(times)
+                what = "carte" if PAGES[path][0] else "titre"
+                line = (f"{PAGES[path][1]:<22} nouvelle session, serveur chaud ({what}) : médiane {median:.2f} s "
+                        f"(min {min(times):.2f}, max {max(times):.2f})")
+                if path == "couverture":
+                    line += (f" — référence {BASELINE_WARM_S} s, rapport {median / BASELINE_WARM_S:.2f} ; "
+                             "cible ≤ 1,5 s")
+                print(line, flush=True)
+            browser.close()
+    finally:
+        process.terminate()
+        try:
+            process.wait(15)
+        except subprocess.TimeoutExpired:
+            process.kill()
 
 
 if __name__ == "__main__":

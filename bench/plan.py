@@ -1,35 +1,41 @@
-"""Benchmark of the optimized weekly plan against two baselines, on Corsica (prints figures).
+"""Benchmark of the optimized weekly plan against a k-means baseline, on Corsica (prints figures).
 
 Run: ``python bench/plan.py [--advisors 2] [--bases 2A004,2B033] [--stops 12]
 [--stop-minutes 180] [--time-limit 10] [--seed 1]``.
 
-Same territory (2A, 2B, by road), same demand points and existing coverage (the
-help networks' sites within T = 30 min), same advisors, bases, working days, daily
-window (09:00-17:00) and permanence length for every method:
+Fair by construction (issue 14, point 7): same territory, demand points, existing coverage
+(the help networks' sites within T = 30 min), advisors, bases, days, window, permanence
+length, hosts' hours (their own or their kind's defaults, as plans use them) and **the same
+filtered candidates** (:func:`planner.optimize.plan.candidate_hosts`:
+hosts where a permanence fits in a day from a base) for every method.
 
-* **optimized**: :func:`planner.optimize.plan.make_plan` — ``k`` stops by maximal covering
-  (HiGHS) of the demand beyond T, then weekly routes with PyVRP inside the hosts'
-  opening hours;
-* **weighted k-means + nearest neighbour**: ``k`` centres by scikit-learn ``KMeans``
-  on the demand points' metric coordinates (the territory's CRS) with ``sample_weight`` = demand (and,
-  a stronger variant, = the demand not yet within T), each centre snapped to the
-  nearest free candidate host (the candidates of ``make_plan``); then each advisor
-  fills its days greedily, day after day: from where it is, the nearest stop (by
-  road) that it can still reach, hold inside the host's opening hours and come back
-  from within the day's window; each stop at most once a week;
-* **status quo**: the existing sites only.
+* **baseline**: ``k`` weighted k-means centres of the demand not yet within T (scikit-learn,
+  metric CRS), each snapped to the nearest free candidate; then nearest-neighbour days
+  (from where the advisor is, the nearest stop it can still reach, hold inside the
+  host's hours and come back from, within the window); each stop at most once a week;
+* **optimized**: maximal covering (HiGHS) + PyVRP routes with the largest number of stops
+  whose plan holds at most the baseline's presence hours (from as many stops as the baseline
+  held, upwards) — hours used, not hours available;
+* two hybrids to split the gain: optimizer stops + nearest-neighbour routing, and baseline
+  stops + PyVRP routing. The share of the gain due to stop choice is the mean of
+  (hybrid A − baseline) and (optimized − hybrid B) over the gain (two-factor Shapley split);
+  the rest is due to routing.
 
-Printed per method: stops held, covered demand (within T of an existing site or of a
-stop held), its share, driving hours and presence hours per week.
+Printed per method: stops held, presence and driving hours per week, covered demand (within
+T of an existing site or a stop held) and served demand (beyond the existing sites' reach,
+served under the stops' capacity: presence hours × people helped per advisor-hour × service
+weeks, :func:`planner.optimize.current_tour.tour_figures`). Asserts nothing.
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import logging
 import math
 import sys
 import time
+from collections import Counter
 
 import geopandas as gpd
 import numpy as np
@@ -40,9 +46,11 @@ from sklearn.cluster import KMeans
 from planner import config, fr
 from planner.access.coverage import compute_coverage
 from planner.data.hours import minutes as to_minutes
+from planner.data.hours import with_host_hours
 from planner.errors import PlannerError
 from planner.geo import CRS_WGS84
-from planner.optimize.plan import make_plan, resolve_bases
+from planner.optimize.current_tour import tour_figures
+from planner.optimize.plan import candidate_hosts, make_plan, resolve_bases
 from planner.optimize.settings import PlanSettings
 from planner.territory import select
 from planner.travel.model import model_for
@@ -135,8 +143,36 @@ def nearest_neighbour_week(
     return visits, drive
 
 
+def _nn_figures(travel, points, coverage, stops, base_rows, advisor_bases, stop_minutes):
+    """Nearest-neighbour days over ``stops``: (held stop rows, figures)."""
+    places = gpd.GeoDataFrame(
+        pd.concat([base_rows[["name", "geometry"]], stops[["name", "geometry"]]], ignore_index=True),
+        geometry="geometry", crs=CRS_WGS84,
+    )  # fmt: skip
+    minutes = travel.matrix(places, places).minutes
+    np.fill_diagonal(minutes, 0.0)
+    hours = [h if isinstance(h, dict) else None for h in stops["opening_hours"]]
+    visits, drive = nearest_neighbour_week(minutes, len(base_rows), advisor_bases, hours, stop_minutes)
+    presence = np.zeros(len(stops))
+    for s, _, _ in visits:
+        presence[s] += stop_minutes
+    near = travel.within(points, stops, max_minutes=THRESHOLD_MIN)
+    return presence > 0, tour_figures(coverage, near.covers().tocsc(), near.minutes, presence, len(visits), drive, 1)
+
+
+def _plan_figures(travel, points, coverage, plan):
+    """Figures of a plan with the same model as the baseline's."""
+    at = {k: i for i, k in enumerate(plan.stops["site_id"])}
+    presence = np.zeros(len(plan.stops))
+    for v in plan.routes.visits:
+        presence[at[v.key]] += (v.end_s - v.start_s) / 60
+    near = travel.within(points, plan.stops, max_minutes=THRESHOLD_MIN)
+    return tour_figures(coverage, near.covers().tocsc(), near.minutes, presence, len(plan.routes.visits),
+                        plan.routes.drive_minutes, plan.routes.weeks)
+
+
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description="Plan optimisé contre k-moyennes et statu quo.")
+    parser = argparse.ArgumentParser(description="Plan optimisé contre k-moyennes, à heures utilisées égales.")
     parser.add_argument("--territory", default="2A,2B")
     parser.add_argument("--advisors", type=int, default=2)
     parser.add_argument("--bases", default="2A004,2B033")
@@ -163,94 +199,78 @@ def main(argv: list[str] | None = None) -> int:
         advisors=args.advisors, bases=bases, days=DAYS, window=WINDOW, stops=args.stops,
         stop_minutes=args.stop_minutes, threshold=THRESHOLD_MIN, time_limit=args.time_limit, seed=args.seed,
     )  # fmt: skip
-    rows = []
-
-    tic = time.perf_counter()
-    plan = make_plan(territory, settings, coverage=coverage, travel=travel)
-    rows.append({
-        "méthode": "Plan optimisé (HiGHS + PyVRP)", "arrêts tenus": len({v.key for v in plan.routes.visits}),
-        "demande couverte": plan.covered_demand, "conduite (h)": plan.routes.drive_minutes / 60,
-        "présence (h)": plan.routes.presence_minutes / 60, "calcul (s)": time.perf_counter() - tic,
-    })  # fmt: skip
-
     sites = territory.sites()
-    inside = sites[sites["inside"]]
-    candidates = inside[inside["network"].isin(config.CANDIDATE_NETWORKS)].drop_duplicates("site_id")
+    inside = with_host_hours(sites[sites["inside"]], settings.host_hours)  # the hours plans use
     base_rows = resolve_bases(territory, inside, bases)
     advisor_bases = [i % len(base_rows) for i in range(args.advisors)]
-    for label, w in (
-        ("demande", weights),
-        ("demande non couverte", np.where(already, 0.0, weights)),
-    ):
-        tic = time.perf_counter()
-        stops = kmeans_stops(points, w, candidates, args.stops, args.seed, territory.crs)
-        places = gpd.GeoDataFrame(
-            pd.concat([base_rows[["name", "geometry"]], stops[["name", "geometry"]]], ignore_index=True),
-            geometry="geometry", crs=CRS_WGS84,
-        )  # fmt: skip
-        minutes = travel.matrix(places, places).minutes
-        np.fill_diagonal(minutes, 0.0)
-        hours = [h if isinstance(h, dict) else None for h in stops["opening_hours"]]
-        visits, drive = nearest_neighbour_week(
-            minutes, len(base_rows), advisor_bases, hours, args.stop_minutes
-        )
-        held = sorted({s for s, _, _ in visits})
-        reach = (
-            travel.matrix(points, stops.iloc[held], max_minutes=THRESHOLD_MIN).minutes
-            <= THRESHOLD_MIN
-        )
-        covered = already | (reach.any(axis=1) if held else False)
-        rows.append({
-            "méthode": f"k-moyennes ({label}) + plus proche voisin", "arrêts tenus": len(held),
-            "demande couverte": weights[covered].sum(), "conduite (h)": drive / 60,
-            "présence (h)": len(visits) * args.stop_minutes / 60, "calcul (s)": time.perf_counter() - tic,
-        })  # fmt: skip
-    rows.append({
-        "méthode": "Statu quo (sites existants)", "arrêts tenus": 0, "demande couverte": weights[already].sum(),
-        "conduite (h)": 0.0, "présence (h)": 0.0, "calcul (s)": 0.0,
-    })  # fmt: skip
+    candidates = candidate_hosts(travel, base_rows, inside, settings)  # the optimizer's filtered candidates
 
+    tic = time.perf_counter()
+    base_stops = kmeans_stops(points, np.where(already, 0.0, weights), candidates, args.stops, args.seed,
+                              territory.crs)
+    held, baseline = _nn_figures(travel, points, coverage, base_stops, base_rows, advisor_bases, args.stop_minutes)
+    base_s = time.perf_counter() - tic
+    # Equal hours used: the largest number of stops whose plan holds at most the baseline's presence.
+    tic = time.perf_counter()
+    plan, optimized = None, None
+    for k in range(int(held.sum()), int(held.sum()) + 8):
+        trial = make_plan(territory, dataclasses.replace(settings, stops=k), coverage=coverage, travel=travel)
+        figures = _plan_figures(travel, points, coverage, trial)
+        if plan is not None and figures.presence_hours > baseline.presence_hours + 1e-9:
+            break
+        plan, optimized = trial, figures
+        if figures.presence_hours >= baseline.presence_hours - 1e-9:
+            break
+    assert plan is not None and optimized is not None
+    opt_s = time.perf_counter() - tic
+    _, hybrid_a = _nn_figures(travel, points, coverage, plan.stops, base_rows, advisor_bases, args.stop_minutes)
+    chosen = tuple(base_stops["site_id"].iloc[np.flatnonzero(held)])
+    hybrid_plan = make_plan(territory, dataclasses.replace(settings, chosen_stops=chosen), coverage=coverage,
+                            travel=travel)
+    hybrid_b = _plan_figures(travel, points, coverage, hybrid_plan)
+    rows = [
+        ("k-moyennes + plus proche voisin (référence)", baseline, base_s),
+        ("Plan optimisé (HiGHS + PyVRP)", optimized, opt_s),
+        ("Arrêts optimisés + plus proche voisin", hybrid_a, math.nan),
+        ("Arrêts k-moyennes + tournées PyVRP", hybrid_b, math.nan),
+    ]
     method = "la route" if travel.method == "road" else "vol d’oiseau"
-    print(
-        f"Territoire : {territory.label} — {len(points)} points de demande, demande totale "
-        f"{fr.number(total)}, seuil {THRESHOLD_MIN:g} min par {method}"
-    )
-    print(
-        f"{args.advisors} conseiller(s), bases {', '.join(base_rows['name'])}, jours {', '.join(DAYS)}, "
-        f"{WINDOW[0]}-{WINDOW[1]}, {args.stops} arrêts choisis, permanences de {args.stop_minutes:g} min"
-    )
-    header = (
-        f"{'méthode':<56} {'arrêts tenus':>12} {'demande couverte':>17} {'part':>8} "
-        f"{'gain':>7} {'conduite h/sem.':>15} {'présence h/sem.':>15} {'calcul s':>9}"
-    )
+    print(f"Territoire : {territory.label} — {len(points)} points de demande, demande totale {fr.number(total)}, "
+          f"existant {fr.number(weights[already].sum())}, seuil {THRESHOLD_MIN:g} min par {method}")
+    print(f"{args.advisors} conseiller(s), bases {', '.join(base_rows['name'])}, {len(candidates)} lieux candidats "
+          f"(les mêmes pour tous), permanences de {args.stop_minutes:g} min ; arrêts choisis : {args.stops} "
+          f"(k-moyennes), {len(plan.stops)} (optimisé, pour les mêmes heures tenues)")
+    header = (f"{'méthode':<46} {'permanences/sem.':>16} {'présence h/sem.':>15} {'conduite h/sem.':>15} "
+              f"{'demande couverte':>17} {'demande servie':>15} {'calcul s':>9}")
     print(header)
     print("-" * len(header))
-    status_quo = rows[-1]["demande couverte"]
-    for r in rows:
-        share = fr.number(100 * r["demande couverte"] / total, 2) + " %"
-        gain = r["demande couverte"] - status_quo
-        print(
-            f"{r['méthode']:<56} {r['arrêts tenus']:>12} {fr.number(r['demande couverte']):>17} {share:>8} "
-            f"{('+' if gain >= 0 else '') + fr.number(gain):>7} {fr.number(r['conduite (h)'], 1):>15} "
-            f"{fr.number(r['présence (h)'], 1):>15} {fr.number(r['calcul (s)'], 1):>9}"
-        )
+    for label, f, seconds in rows:
+        print(f"{label:<46} {fr.number(f.visits, 1):>16} {fr.number(f.presence_hours, 1):>15} "
+              f"{fr.number(f.drive_hours, 1):>15} {fr.number(f.covered_demand):>17} {fr.number(f.served_demand):>15} "
+              f"{fr.number(seconds, 1) if math.isfinite(seconds) else '—':>9}")
     print("-" * len(header))
-    best = rows[0]["demande couverte"] - status_quo
-    base = max(r["demande couverte"] for r in rows[1:3]) - status_quo
-    ratio = "∞" if base <= 0 else fr.number(best / base, 2)
-    print(
-        f"Gain de demande couverte du plan optimisé : {fr.number(best)} contre {fr.number(base)} pour la "
-        f"meilleure référence k-moyennes (rapport {ratio}), avec les mêmes conseillers et heures."
-    )
+    for what, key in (("couverte", "covered_demand"), ("servie", "served_demand")):
+        b, o, a, h = (getattr(f, key) for f in (baseline, optimized, hybrid_a, hybrid_b))
+        gain = o - b
+        if key == "covered_demand":
+            b_gain, o_gain = b - weights[already].sum(), o - weights[already].sum()
+            ratio = "∞" if b_gain <= 0 else fr.number(o_gain / b_gain, 2)
+            print(f"Demande couverte ajoutée : {fr.number(o_gain)} (optimisé) contre {fr.number(b_gain)} (référence), "
+                  f"rapport {ratio}")
+        by_stops = ((a - b) + (o - h)) / 2  # two-factor Shapley split of the gain
+        text = (f"Demande {what} : écart {fr.number(gain, 1)} = choix des arrêts {fr.number(by_stops, 1)} "
+                f"+ tournées {fr.number(gain - by_stops, 1)}")
+        if gain > 0:
+            text += f" (part due au choix des arrêts : {fr.percent(by_stops / gain)})"
+        print(text)
+    for label, result in (("du plan optimisé", plan), ("k-moyennes + PyVRP", hybrid_plan)):
+        left = Counter(u.reason.split(" :")[0] for u in result.routes.unvisited)
+        print(f"Arrêts {label} laissés de côté : "
+              + (", ".join(f"{n} × « {r} »" for r, n in left.most_common()) or "aucun"))
     solver = plan.routes.solver
-    print(
-        f"Tournées PyVRP : {solver.status_text}, arrêt par {solver.stopped_by}, "
-        f"{fr.number(solver.runtime_s, 1)} s ; choix des arrêts : {plan.siting['status_text']}."
-    )
-    if math.isnan(total) or total <= 0:
-        return 1
-    return 0
-
+    print(f"Tournées PyVRP : {solver.status_text}, arrêt par {solver.stopped_by}, "
+          f"{fr.number(solver.runtime_s, 1)} s ; choix des arrêts : {plan.siting['status_text']}.")
+    return 0 if total > 0 else 1
 
 if __name__ == "__main__":
     sys.exit(main())

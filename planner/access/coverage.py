@@ -1,6 +1,7 @@
 """Coverage: who is within reach of digital-inclusion help, and where it is missing.
 
-Demand points are IRIS (a representative point inside each IRIS polygon carrying the
+Demand points are IRIS (the town hall for the IRIS holding it, a point inside the
+polygon for the others, :func:`planner.access.demand.iris_points`; each carrying the
 IRIS population, rescaled to today's commune population) where the IFN IRIS files
 exist, and town halls elsewhere. Each carries a demand weight (people in digital
 difficulty, see :mod:`planner.access.demand`). For every demand point and every commune
@@ -21,10 +22,11 @@ import numpy as np
 import pandas as pd
 
 from planner import config
-from planner.access.demand import DemandModel, demand_weight, fragility
+from planner.access.capacity import Service, serve, served_fields
+from planner.access.demand import DemandModel, demand_weight, fragility, iris_points
 from planner.access.inputs import coverage_warnings, load_hosts, load_iris
 from planner.access.stats import weighted_fragility, weighted_quantile
-from planner.access.zones import underserved_zones
+from planner.access.zones import underserved_zones, zone_members
 from planner.data.needs import LayerWarning, messages
 from planner.data.schema import NETWORKS
 from planner.data.sources.ifn2023 import attach_ifn2023
@@ -86,11 +88,12 @@ def demand_points(
         ).join(_weights(by_commune.reset_index(drop=True), model))
     ]
     if with_iris and iris is not None:
-        points = iris.geometry.representative_point()
+        points = iris_points(iris.geometry.to_numpy(), iris["insee"].to_numpy(),
+                             halls.reindex(iris["insee"]).to_numpy())
         frame = gpd.GeoDataFrame(
             {"point_id": iris["code_iris"].to_numpy(), "insee": iris["insee"].to_numpy(),
              "iris": iris["code_iris"].to_numpy(), "population": iris["population"].to_numpy()},
-            geometry=gpd.GeoSeries(points.to_numpy(), crs=CRS_WGS84),
+            geometry=gpd.GeoSeries(points, crs=CRS_WGS84),
             crs=CRS_WGS84,
         )
         parts.append(frame.join(_weights(iris.reset_index(drop=True), model)))
@@ -139,7 +142,8 @@ class Coverage:
     points
         Demand points with ``minutes``/``km``/``site_id`` to the nearest site of any
         selected network and ``minutes_<network>``, ``km_<network>``, ``site_<network>``
-        for each network.
+        for each network (with ``minutes_low_<network>``/``minutes_high_<network>``, the
+        crow-fly interval; equal to the minutes by road).
     communes
         The same from each commune's town hall, plus the commune's demand figures
         aggregated from its points (``population_within``, ``demand_within``,
@@ -161,6 +165,14 @@ class Coverage:
     demand_model: DemandModel = field(default_factory=DemandModel)
     #: Optional layers this coverage went without (absent or unreadable), with what that changes.
     warnings: list[LayerWarning] = field(default_factory=list)
+    #: Demand served under the sites' capacity (:func:`planner.access.capacity.serve`);
+    #: ``points["served"]``, ``communes["served"]`` and the sites' ``capacity``/``served`` hold it too.
+    service: Service | None = None
+
+    @property
+    def served_demand(self) -> float:
+        """Demand served under capacity (« demande servie »), NaN when not computed."""
+        return self.service.allocation.total if self.service is not None else float("nan")
 
     # -- indicators ------------------------------------------------------
 
@@ -301,6 +313,7 @@ class Coverage:
             "communes_uncertain_insee": self.uncertain,
             "demand": round(float(dem.sum()), 1),
             "demand_within": round(float(dem[w].sum()), 1),
+            **served_fields(self.service),
             "communes_underserved": int((self.communes["population_out"] > 0).sum()),
             "population_underserved": round(float(pop[~w].sum())),
             "distribution": self.distribution(),
@@ -374,6 +387,10 @@ def compute_coverage(
     )
     _access(travel, points, chosen, networks)
     _access(travel, halls, chosen, networks)
+    pairs = travel.within(points, chosen, max_minutes=threshold).minutes
+    service = serve(points["demand"].fillna(0).to_numpy(), chosen, pairs)
+    points["served"] = service.allocation.served
+    chosen = chosen.assign(**{c: service.capacity[c].to_numpy() for c in ("advisor_hours", "capacity", "served")})
 
     limit = points["minutes"] <= threshold
     agg = pd.DataFrame({
@@ -381,6 +398,7 @@ def compute_coverage(
         "population_within": points["population"].where(limit, 0.0),
         "demand": points["demand"].fillna(0),
         "demand_within": points["demand"].fillna(0).where(limit, 0.0),
+        "served": points["served"],
         "population_out": points["population"].where(~limit, 0.0),
         "demand_out": points["demand"].fillna(0).where(~limit, 0.0),
     }).groupby("insee").sum()
@@ -391,7 +409,7 @@ def compute_coverage(
     communes = communes.merge(agg.reset_index(), on="insee", how="left")
     communes = gpd.GeoDataFrame(communes, geometry="geometry", crs=CRS_WGS84)
     communes["uncertain"] = (communes["minutes_low"] <= threshold) & (communes["minutes_high"] > threshold)
-    under = communes[communes["population_out"] > 0].copy()
+    under = communes[zone_members(communes, threshold)].copy()
     under["minutes"] = under["insee"].map(
         points.assign(_m=points["minutes"].where(~limit)).groupby("insee")["_m"].max()
     )
@@ -403,7 +421,7 @@ def compute_coverage(
     zones["communes_uncertain"] = [tuple(c for c in cs if c in doubtful) for cs in zones["communes"]]
     warnings = coverage_warnings(territory, level, travel.method, site_warnings)
     return Coverage(territory, networks, float(threshold), travel.method, points, communes, zones, chosen, model,
-                    warnings)
+                    warnings, service)
 
 
 def _access(travel: TravelModel, points: gpd.GeoDataFrame, sites: gpd.GeoDataFrame, networks: list[str]) -> None:
@@ -426,6 +444,7 @@ def _access(travel: TravelModel, points: gpd.GeoDataFrame, sites: gpd.GeoDataFra
         points[f"minutes_{network}"] = minutes
         points[f"km_{network}"] = km
         points[f"site_{network}"] = ids
+        points[f"minutes_low_{network}"], points[f"minutes_high_{network}"] = low, high
         better = minutes < best
         best = np.where(better, minutes, best)
         best_km = np.where(better, km, best_km)

@@ -33,6 +33,11 @@ IRIS) and the extrapolations of the proxies.
 The functions take any frame with ``population`` and the indicator columns: the
 commune table joined with :func:`planner.data.sources.indicators.load_indicators`, or the
 IRIS table of :func:`planner.data.sources.indicators.load_ifn_iris`.
+
+Where the demand of an IRIS stands (:func:`iris_points`): the IRIS holding its commune's
+town hall is placed at the town hall (the village, where most people live), so a commune
+that is one IRIS is counted where its access is measured; the other IRIS of a multi-IRIS
+commune keep a point inside their polygon.
 """
 
 from __future__ import annotations
@@ -44,6 +49,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import shapely
 
 from planner.data.sources.communes import load_communes
 from planner.data.sources.indicators import load_ifn_iris, load_indicators
@@ -53,6 +59,9 @@ log = logging.getLogger(__name__)
 
 #: INSEE 2021: share of people aged 15+ in *illectronisme* (enquête TIC ménages).
 BASE_RATE = 0.154
+#: Where :data:`BASE_RATE` comes from, and its vintage.
+BASE_RATE_SOURCE = "INSEE, enquête TIC ménages, illectronisme des 15 ans et plus"
+BASE_RATE_VINTAGE = "2021"
 
 #: Vintage of the data behind each ``fragility_source`` (IFN 2020 from INSEE RP2016; the
 #: 2023 model; the proxy's inputs RP2016 and Filosofi 2016; unemployment 2021).
@@ -379,3 +388,43 @@ def calibrate() -> tuple[LinearProxy, LinearProxy]:
         fallback.n,
     )
     return proxy, fallback
+
+
+def iris_points(polygons: np.ndarray, insee: np.ndarray, halls: np.ndarray) -> np.ndarray:
+    """Return the demand point of each IRIS: inside its populated part, as far as data tell.
+
+    In each commune, the IRIS holding the town hall (the one nearest to it when none
+    holds it: polygons are simplified) is placed at the town hall: an IRIS that is the
+    whole commune thus stands in its village, never kilometres away in the maquis where
+    a polygon's representative point may fall, and the commune's demand agrees with its
+    access measured from the town hall. The other IRIS of a multi-IRIS commune keep a
+    point inside their polygon (:func:`shapely.point_on_surface`).
+
+    Parameters
+    ----------
+    polygons
+        IRIS polygons (EPSG:4326), one per IRIS.
+    insee
+        The commune of each IRIS.
+    halls
+        The town hall of each IRIS's commune (a point, or ``None`` when unknown).
+
+    Returns
+    -------
+    numpy.ndarray of shapely Points, one per IRIS.
+    """
+    polygons = np.asarray(polygons, dtype=object)
+    halls = np.asarray(halls, dtype=object)
+    points = shapely.point_on_surface(polygons)
+    known = ~(shapely.is_missing(halls) | shapely.is_empty(halls))
+    if not known.any():
+        return points
+    gap = np.full(len(polygons), np.inf)
+    gap[known] = shapely.distance(polygons[known], halls[known])
+    gap[np.isnan(gap)] = np.inf
+    order = np.lexsort((gap, np.asarray(insee, dtype=str)))  # by commune, nearest first
+    first = np.r_[True, np.asarray(insee, dtype=str)[order][1:] != np.asarray(insee, dtype=str)[order][:-1]]
+    at_hall = order[first]
+    at_hall = at_hall[np.isfinite(gap[at_hall])]
+    points[at_hall] = halls[at_hall]
+    return points

@@ -6,6 +6,10 @@ communes' centroids (in the territory's metric CRS, :func:`planner.geo.metric_cr
 commune-adjacency connectivity matrix: a zone never jumps across a gap (its communes are
 connected through shared borders), and no two of its communes' centroids are farther
 apart than ``max_extent_km``.
+
+A commune enters a zone only when some of its inhabitants are beyond the threshold and
+it is not covered (:func:`zone_members`): a commune whose town hall is within the
+threshold and whose inhabitants are mostly within it is never part of a zone.
 """
 
 from __future__ import annotations
@@ -27,6 +31,22 @@ from planner.geo import CRS_WGS84, metric_crs, union
 
 #: The setting of the zone extent, as the user sees it.
 EXTENT_SETTING = "étendue maximale d'une zone (--max-extent)"
+
+
+def covered(communes: pd.DataFrame, threshold: float) -> np.ndarray:
+    """Boolean per commune: covered, i.e. its town hall within ``threshold`` minutes of help
+    (``minutes``) and at least half its inhabitants too (``population_within`` ≥
+    ``population_out``)."""
+    minutes = pd.to_numeric(communes["minutes"], errors="coerce").to_numpy(dtype=float)
+    within = communes["population_within"].fillna(0).to_numpy(dtype=float)
+    out = communes["population_out"].fillna(0).to_numpy(dtype=float)
+    return (minutes <= threshold) & (within >= out)
+
+
+def zone_members(communes: pd.DataFrame, threshold: float) -> np.ndarray:
+    """Boolean per commune: to be grouped into an underserved zone (some inhabitants beyond
+    the threshold, and not :func:`covered`)."""
+    return (communes["population_out"].fillna(0).to_numpy(dtype=float) > 0) & ~covered(communes, threshold)
 
 
 def communes_crs(communes: pd.DataFrame) -> str:

@@ -42,7 +42,7 @@ from planner.data.sources.communes import load_communes
 from planner.data.values import isin
 
 #: Bump when a loader's output changes, so that cached site layers are rebuilt.
-LAYER_VERSION = "6"
+LAYER_VERSION = "8"  # 7: « Mairie d'Ajaccio » (fr.of); 8: ``phone``, names with their article
 
 
 def norm_place(values: pd.Series) -> pd.Series:
@@ -434,8 +434,11 @@ def to_canonical(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     """Return the canonical columns, in order, with their types."""
     if "advisors" not in frame:  # only some sources count the people helping at a site
         frame = frame.assign(advisors=np.nan)
+    if "phone" not in frame:  # only some sources give a phone number
+        frame = frame.assign(phone="")
+    frame["phone"] = frame["phone"].where(frame["phone"].notna(), "")
     out = frame[list(SITE_COLUMNS)].copy()
-    for col in ("site_id", "name", "network", "kind", "address", "postcode", "insee",
+    for col in ("site_id", "name", "network", "kind", "address", "phone", "postcode", "insee",
                 "source", "vintage"):
         out[col] = pd.Series(out[col].to_numpy(dtype=object), dtype="str", index=out.index)
     for col in ("approximate", "suspect"):

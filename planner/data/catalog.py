@@ -47,6 +47,9 @@ class Layer:
     how: str | None = None
     #: For a zip download: the member to extract (saved at ``fetch_name``).
     archive_member: str | None = None
+    #: Other members of the same archive, each saved at its path (optional: a member the
+    #: archive lacks is skipped), as ``(member, path)`` pairs.
+    archive_extra: tuple[tuple[str, str], ...] = ()
     #: Expected sha256 of the download (a pinned file), checked by ``planner data fetch``.
     sha256: str | None = None
     #: Columns the loader needs (checked on a download before it replaces anything).
@@ -140,8 +143,11 @@ def bundle_manifest(folder: Path | None = None) -> dict | None:
 
 
 def _fields(fields: dict) -> dict:
-    """TOML lists (``columns``) as tuples: a Layer is frozen."""
-    return {k: tuple(v) if isinstance(v, list) else v for k, v in fields.items()}
+    """TOML lists (``columns``, ``archive_extra``) as tuples: a Layer is frozen."""
+    def frozen(value: object) -> object:
+        return tuple(frozen(v) for v in value) if isinstance(value, list) else value
+
+    return {k: frozen(v) for k, v in fields.items()}
 
 
 @memo(lambda path: [path])

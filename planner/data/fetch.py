@@ -4,8 +4,10 @@ For each selected layer of the source manifest (``geodata/sources.toml``) that h
 ``url``, the current official export is downloaded (:mod:`planner.data.download`:
 progress bar, ``.part`` file resumed with HTTP ``Range`` after a cut), checked against
 the manifest's ``sha256`` when it pins one, opened when it is a zip archive
-(``archive_member``), checked to be readable by the loaders (and to hold the layer's
-``columns``), and only then moved into place at the layer's ``fetch_name`` with
+(``archive_member``, plus the optional ``archive_extra`` members saved beside it),
+checked to be readable by the loaders (the INSEE layers with their loader's own columns,
+in any published shape: :func:`planner.data.sources.insee.check_download`; others with
+the layer's ``columns``), and only then moved into place at the layer's ``fetch_name`` with
 :func:`os.replace`: a failed download never leaves a partial file in the layer and
 never touches the previous one. Each download is recorded (layer, URL, date, sha256
 and size of the file in place, and of the archive) in ``fetched.json``. A second
@@ -45,6 +47,7 @@ from planner.data.cache import FILE_MODE, atomic_write, file_digest
 from planner.data.catalog import FETCH_MANIFEST
 from planner.data.download import Progress, discard, download
 from planner.data.files import count_rows
+from planner.data.sources.insee import check_download
 from planner.errors import DataError
 
 log = logging.getLogger(__name__)
@@ -245,6 +248,7 @@ def _fetch_one(
     part = dest.with_name(f".{dest.name}.part")
     incoming = _incoming(dest)
     keep_part = False
+    extras: list[tuple[Path, Path]] = []  # other archive members, checked then moved
     try:
         try:
             got = download(url, part, timeout=timeout, max_bytes=max_bytes, label=lay.name,
@@ -266,11 +270,14 @@ def _fetch_one(
             )
         if lay.archive_member:
             extract_member(part, lay.archive_member, incoming, url=url, max_bytes=max_bytes)
+            extras = _extract_extras(lay, part, root, url, max_bytes)
             discard(part)
         else:
             os.replace(part, incoming)
             discard(part)
         _check_readable(lay, incoming, url, root)
+        for extra, _ in extras:
+            _check_readable(lay, extra, url, root)
         sha, size = file_digest(incoming), incoming.stat().st_size
         now = datetime.now(UTC).isoformat(timespec="seconds")
         relative = dest.relative_to(root).as_posix()
@@ -279,6 +286,12 @@ def _fetch_one(
         if lay.archive_member:
             record.update(archive_sha256=got.sha256, archive_size=got.size,
                           archive_member=lay.archive_member)
+        for extra, extra_dest in extras:
+            if not (extra_dest.is_file() and file_digest(extra_dest) == file_digest(extra)):
+                extra.chmod(FILE_MODE)
+                os.replace(extra, extra_dest)
+        if extras:
+            record["archive_extra"] = [p.relative_to(root).as_posix() for _, p in extras]
         if dest.is_file() and file_digest(dest) == sha:  # identical: the file stays untouched
             record = {**records.get(lay.name, {}), **record, "checked": now}
             record.setdefault("date", now)
@@ -293,6 +306,8 @@ def _fetch_one(
                            lay.scope, got.resumed)
     finally:
         incoming.unlink(missing_ok=True)
+        for extra, _ in extras:
+            extra.unlink(missing_ok=True)
         if not keep_part:
             discard(part)
         for folder in created:  # innermost first: only the empty folders made here
@@ -300,9 +315,30 @@ def _fetch_one(
                 folder.rmdir()
 
 
+def _extract_extras(lay: catalog.Layer, archive: Path, root: Path, url: str,
+                    max_bytes: int) -> list[tuple[Path, Path]]:
+    """Extract the layer's other archive members next to their destinations (hidden
+    files); a member the archive lacks is skipped (logged). Returns (file, destination)."""
+    out: list[tuple[Path, Path]] = []
+    for member, name in lay.archive_extra:
+        dest = root / name
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        tmp = _incoming(dest)
+        try:
+            extract_member(archive, member, tmp, url=url, max_bytes=max_bytes)
+        except DataError as exc:
+            log.info("membre facultatif absent de l'archive, ignoré : %s", exc)
+            continue
+        out.append((tmp, dest))
+    return out
+
+
 def _check_readable(lay: catalog.Layer, path: Path, url: str, root: Path) -> None:
-    """Refuse a download the loaders could not read (it would replace a good file)."""
+    """Refuse a download the loaders could not read (it would replace a good file):
+    the INSEE layers with their loader's own columns (any published edition)."""
     try:
+        if check_download(lay.name, path) is not None:
+            return
         if lay.columns:
             check_columns(path, lay.columns)
         count_rows(path)

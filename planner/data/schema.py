@@ -30,7 +30,8 @@ NETWORKS: dict[str, tuple[str, str]] = {
     "custom": ("Sites ajoutés", "#ad1457"),
 }
 
-#: Columns of the canonical site table, in order. ``advisors``: the number of people who
+#: Columns of the canonical site table, in order. ``phone``: the public number the source
+#: gives (empty when it gives none). ``advisors``: the number of people who
 #: help the public there where the source gives it (conseillers numériques of a host
 #: structure, aidants of an Aidants Connect structure), else missing (float, NaN).
 SITE_COLUMNS: tuple[str, ...] = (
@@ -39,6 +40,7 @@ SITE_COLUMNS: tuple[str, ...] = (
     "network",
     "kind",
     "address",
+    "phone",
     "postcode",
     "insee",
     "opening_hours",

@@ -1,8 +1,9 @@
 """``planner data status``: the state of every layer of the manifest in the data folder.
 
 For each layer: its files, its data rows counted by the loaders' own reader
-(:func:`planner.data.files.count_rows`, so that a file the loaders refuse is listed as
-unreadable, not counted), vintage, source, licence, where to get it (``url`` when
+(:func:`planner.data.files.count_rows`; for the INSEE layers, the loader's columns in
+any published shape, workbooks with title rows included: so that a file the loaders
+refuse is listed as unreadable, not counted), vintage, source, licence, where to get it (``url`` when
 ``planner data fetch`` can download it, ``how`` otherwise, or both), and the download
 record when the layer's file is the one ``planner data fetch`` downloaded.
 
@@ -21,6 +22,7 @@ from planner.config import data_dir
 from planner.data import catalog
 from planner.data.fetch import read_fetch_manifest
 from planner.data.files import count_rows
+from planner.data.sources.insee import check_download
 from planner.errors import DataError
 
 log = logging.getLogger(__name__)
@@ -96,8 +98,9 @@ def status(root: Path | None = None) -> list[LayerStatus]:
         total: int | None = None
         unreadable: list[str] = []
         for path in files:
-            try:
-                rows = count_rows(path)
+            try:  # INSEE files: the loader's columns, in any published shape (xlsx too)
+                rows = check_download(name, path)
+                rows = count_rows(path) if rows is None else rows
             except (DataError, OSError) as exc:
                 log.warning("lignes non comptées pour %s : %s", path, exc)
                 unreadable.append(path.relative_to(folder).as_posix())

@@ -3,9 +3,10 @@
 Defaults are read from :mod:`planner.config` when an object is made (the stop length,
 time limit and seed are the plan's). Simplifications, on purpose (see
 :mod:`planner.optimize.modes`): presence hours of the fixed, embedded and shared modes
-are the advisors' working hours (``weekly_hours / len(days)`` a day); host opening
-hours only constrain the itinerant permanences, whose daily window is that same
-working day from ``day_start``, driving included.
+are the advisors' working hours (``weekly_hours / len(days)`` a day) within the hosts'
+opening hours (a place open 15 h a week holds 15 h of presence, whatever the advisor's
+35 h); the itinerant permanences' daily window is that same working day from
+``day_start``, driving included, inside the hosts' hours.
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ ASSUMPTION_LABELS: dict[str, str] = {
     "itinerant_bases": "Bases des conseillers itinérants",
     "shared_days": "Jours par semaine dans les structures partenaires (mode partagé)",
     "shared_reach_minutes": "Trajet maximal de la base aux structures partenaires (min)",
+    "min_open_hours": "Ouverture minimale d'un lieu fixe ou intégré (h par semaine)",
     "covering_networks": "Réseaux dont les sites existants couvrent déjà",
     "fixed_networks": "Réseaux des sites du mode fixe",
     "establishment_networks": "Réseaux des établissements du mode partagé",
@@ -88,6 +90,9 @@ class ModeAssumptions:
         Days a week a shared advisor spends in partner structures.
     shared_reach_minutes
         Partner structures of a shared advisor lie within this drive of its base.
+    min_open_hours
+        Fixed and embedded advisors go to hosts open at least this many hours a week on
+        the working days (all hosts when none is); presence never exceeds a host's hours.
     covering_networks
         Networks whose existing sites count as already covering.
     fixed_networks
@@ -115,6 +120,7 @@ class ModeAssumptions:
     itinerant_bases: tuple[str, ...] = ()
     shared_days: int = from_config("SHARED_DAYS")
     shared_reach_minutes: float = from_config("SHARED_REACH_MIN")
+    min_open_hours: float = from_config("MIN_OPEN_HOURS")
     covering_networks: tuple[str, ...] = from_config("HELP_NETWORKS")
     fixed_networks: tuple[str, ...] = from_config("FIXED_NETWORKS")
     establishment_networks: tuple[str, ...] = from_config("ESTABLISHMENT_NETWORKS")
@@ -175,6 +181,8 @@ def _check(a: ModeAssumptions) -> None:
              f"entre 0 et {len(a.days)}")
     if not (finite(a.shared_reach_minutes) and float(a.shared_reach_minutes) > 0):
         fail("shared_reach_minutes", f"valeur invalide ({a.shared_reach_minutes})", "un nombre de minutes positif")
+    if not (finite(a.min_open_hours) and 0 <= float(a.min_open_hours) <= 7 * 24):
+        fail("min_open_hours", f"valeur invalide ({a.min_open_hours})", "un nombre d'heures entre 0 et 168")
     check_networks(a.covering_networks, setting("covering_networks"))
     for name in ("fixed_networks", "establishment_networks", "partner_networks"):
         check_networks(getattr(a, name), setting(name), empty=True)

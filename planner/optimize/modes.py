@@ -42,6 +42,14 @@ or not: anyone within reach may come).
 * ``demand_hours``: ``Σ h_p d_p`` (the same, not normalised: breadth × depth).
 * ``drive_hours``: driving per week.
 * ``demand_per_advisor_hour``: ``demand_reached`` over the advisors' paid hours.
+* ``hours_per_place``: ``presence_hours / places``, how long each place is open a week.
+
+Served demand (« demande servie », :mod:`planner.access.capacity`): a place serves at
+most ``h_p × rate × weeks`` people a year (``capacity``); ``demand_served`` is the
+demand the mode's places serve alone, allocated exactly under their capacity;
+``served_added`` what they add to the existing sites' service (the existing sites and
+the mode's places together, less the existing sites alone). Every mode has the same
+paid hours (advisors × weekly hours): served demand compares them on equal terms.
 
 French labels, text and the chart are in :mod:`planner.outputs.text.modes` and
 :mod:`planner.outputs.charts`.
@@ -58,13 +66,15 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from planner import config
+from planner import config, fr
+from planner.access.capacity import allocate, people_per_year
 from planner.access.coverage import Coverage, compute_coverage
 from planner.access.demand import DemandModel
+from planner.data.hours import with_host_hours
 from planner.data.schema import NETWORKS
 from planner.errors import SettingsError
 from planner.optimize.assumptions import ModeAssumptions, setting
-from planner.optimize.deployments import BUILDERS, Context, Deployment
+from planner.optimize.deployments import BUILDERS, Context, Deployment, open_hours
 from planner.optimize.settings import PLAN_SETTINGS, Progress, check_coverage, finite, whole
 from planner.territory import Territory
 from planner.travel.model import TravelModel, model_for
@@ -103,13 +113,14 @@ MODES: dict[str, Mode] = {
 
 #: Columns of :attr:`Comparison.table`, in order (see the module notes).
 COLUMNS: tuple[str, ...] = (
-    "mode", "label", "network", "advisors", "places", "demand_new", "demand_covered", "covered_share",
-    "demand_reached", "presence_hours", "weighted_presence_hours", "demand_hours", "drive_hours",
-    "advisor_hours", "demand_per_advisor_hour", "note",
+    "mode", "label", "network", "advisors", "places", "hours_per_place", "demand_new", "demand_covered",
+    "covered_share", "demand_reached", "capacity", "demand_served", "served_added", "presence_hours",
+    "weighted_presence_hours", "demand_hours", "drive_hours", "advisor_hours", "demand_per_advisor_hour", "note",
 )
-#: Columns of :attr:`Comparison.hosts`: the mode, then the presence place.
+#: Columns of :attr:`Comparison.hosts`: the mode, then the presence place (``hours_known``:
+#: the host's own hours, else its kind's defaults; ``served``: the demand it serves alone).
 HOST_COLUMNS: tuple[str, ...] = (
-    "mode", "site_id", "name", "network", "insee", "hours", "demand_served", "lon", "lat",
+    "mode", "site_id", "name", "network", "insee", "hours", "hours_known", "demand_reached", "served", "lon", "lat",
 )
 #: The modes compared, as the user sees the setting.
 MODES_SETTING = "modes comparés"
@@ -125,7 +136,7 @@ class Comparison:
         One row per mode, :data:`COLUMNS` (English names; ``note`` is French text).
     hosts
         One row per presence place of each mode, :data:`HOST_COLUMNS` (``hours`` a week,
-        ``demand_served`` within ``T``).
+        ``demand_reached`` within ``T``, ``served`` under its capacity).
     territory, coverage, assumptions
         The inputs: the territory, the coverage by existing sites, the assumptions.
     advisors, threshold, networks
@@ -232,7 +243,8 @@ def compare_modes(
         all_sites["inside"].to_numpy(dtype=bool)
         | all_sites["network"].isin(list(assumptions.establishment_networks)).to_numpy()
     )
-    hosts = all_sites[keep].drop_duplicates("site_id").reset_index(drop=True)
+    hosts = with_host_hours(all_sites[keep].drop_duplicates("site_id").reset_index(drop=True))
+    hours_open, days_open = open_hours(hosts, assumptions.days)
     points = coverage.points
     weights = points["demand"].fillna(0).to_numpy(dtype=float)
     # points × hosts within T: sparse (all of France: 35,000 × 62,000 pairs would take 17 GB dense)
@@ -242,7 +254,7 @@ def compare_modes(
         else sp.csc_matrix((len(points), 0), dtype=bool)
     )
     ctx = Context(territory, coverage, assumptions, threshold, travel, sites, hosts, weights, coverage.within(),
-                  reach, demand_model)
+                  reach, demand_model, hours_open, days_open)
     rows, places = [], []
     for i, key in enumerate(modes):
         report(0.2 + 0.75 * i / len(modes), f"Mode {MODES[key].label.lower()}…")
@@ -306,37 +318,64 @@ def _figures(ctx: Context, key: str, dep: Deployment, advisors: int) -> tuple[di
     w = ctx.weights
     cols = np.asarray(dep.columns, dtype=np.int64)
     h = np.asarray(dep.hours, dtype=float)
-    reach = ctx.reach[:, cols].toarray()  # a few columns: dense, as summed before
-    served = reach.any(axis=1) if cols.size else np.zeros(len(w), dtype=bool)
-    d_p = w @ reach if cols.size else np.zeros(0)
+    reach = ctx.reach[:, cols]
+    served = np.asarray(reach.sum(axis=1)).reshape(-1) > 0 if cols.size else np.zeros(len(w), dtype=bool)
+    d_p = np.asarray(reach.T @ w).reshape(-1) if cols.size else np.zeros(0)
+    alone, added = _served(ctx, h, reach)
     advisor_hours = advisors * float(ctx.assumptions.weekly_hours)
     total = float(w.sum())
     covered = float(w[served | ctx.already].sum())
     reached = float(w[served].sum())
+    known = ctx.hosts["hours_known"].to_numpy(dtype=bool) if "hours_known" in ctx.hosts else np.ones(len(ctx.hosts), bool)
     hosts = []
-    for c, hours, d in zip(cols, h, d_p):
+    for c, hours, d, s in zip(cols, h, d_p, alone.per_site):
         site = ctx.hosts.iloc[int(c)]
         hosts.append({
             "mode": key, "site_id": site["site_id"], "name": site["name"], "network": site["network"],
-            "insee": site["insee"], "hours": round(float(hours), 2), "demand_served": round(float(d), 1),
+            "insee": site["insee"], "hours": round(float(hours), 2), "hours_known": bool(known[int(c)]),
+            "demand_reached": round(float(d), 1), "served": round(float(s), 1),
             "lon": float(site.geometry.x), "lat": float(site.geometry.y),
         })  # fmt: skip
+    idle = advisor_hours - float(h.sum()) - float(dep.drive_hours)
+    notes = [*dep.notes]
+    if idle > 0.05:
+        notes.append(f"{fr.hours(idle)} payées par semaine sans accueil ni conduite")
     row = {
         "mode": key,
         "label": mode.label,
         "network": mode.network,
         "advisors": int(advisors),
         "places": int(cols.size),
+        "hours_per_place": float(h.sum() / cols.size) if cols.size else 0.0,
         "demand_new": float(w[served & ~ctx.already].sum()),
         "demand_covered": covered,
         "covered_share": covered / total if total else 0.0,
         "demand_reached": reached,
+        "capacity": float(people_per_year(h.sum(), *_rate(ctx))),
+        "demand_served": alone.total,
+        "served_added": added,
         "presence_hours": float(h.sum()),
         "weighted_presence_hours": float(h @ d_p / d_p.sum()) if cols.size and d_p.sum() > 0 else 0.0,
         "demand_hours": float(h @ d_p) if cols.size else 0.0,
         "drive_hours": float(dep.drive_hours),
         "advisor_hours": advisor_hours,
         "demand_per_advisor_hour": reached / advisor_hours,
-        "note": " ; ".join(dep.notes),
+        "note": " ; ".join(notes),
     }
     return row, hosts
+
+
+def _rate(ctx: Context) -> tuple[float | None, float | None]:
+    """People per advisor-hour and weeks a year of the coverage's service (defaults without one)."""
+    service = ctx.coverage.service
+    return (None, None) if service is None else (service.rate, service.weeks)
+
+
+def _served(ctx: Context, hours: np.ndarray, reach: sp.spmatrix) -> tuple[Any, float]:
+    """The mode's places serving alone, and the demand they add to the existing sites' service."""
+    alone = allocate(ctx.weights, people_per_year(hours, *_rate(ctx)), sp.csr_matrix(reach))
+    service = ctx.coverage.service
+    if service is None:
+        return alone, float("nan")
+    together = service.with_places(ctx.weights, hours, reach)
+    return alone, max(together.total - service.allocation.total, 0.0)

@@ -24,7 +24,7 @@ import pandas as pd
 import shapely
 from scipy import sparse
 
-from planner import config
+from planner import config, fr
 from planner.access.coverage import Coverage, compute_coverage
 from planner.data import hours
 from planner.errors import SettingsError
@@ -32,6 +32,7 @@ from planner.geo import CRS_WGS84
 from planner.optimize.routing import plan_routes
 from planner.optimize.routing_input import Advisor, Stop
 from planner.optimize.routing_result import RoutePlan
+from planner.optimize.routing_slots import single_visit_fits
 from planner.optimize.settings import PLAN_SETTINGS, PlanSettings, Progress, check_coverage
 from planner.optimize.siting import MaximalCovering
 from planner.optimize.tables import PlanTables
@@ -39,6 +40,11 @@ from planner.territory import Territory
 from planner.travel.model import TravelModel, model_for
 
 log = logging.getLogger(__name__)
+
+#: Why a chosen stop is left out of the routes (French, shown as is).
+REASON_OUT_OF_REACH = "hors de portée dans la journée depuis toutes les bases"
+REASON_NO_TIME_LEFT = "plus de temps disponible dans le cycle"
+REASON_NO_DEMAND_LEFT = "aucune demande restante"
 
 
 @dataclass
@@ -59,6 +65,9 @@ class PlanResult:
         The maximal-covering report (None when stops were hand-picked).
     covered_demand, total_demand
         Demand within ``T`` of an existing site or of a visited stop, and all demand.
+    served_demand
+        Demand served a year under capacity by the existing sites and the visited stops
+        together (each stop: its weekly presence hours; :mod:`planner.access.capacity`).
     """
 
     settings: PlanSettings
@@ -71,6 +80,7 @@ class PlanResult:
     covered_demand: float
     total_demand: float
     route_lines: dict[tuple[int, int, str], shapely.Geometry | None] = field(default_factory=dict)
+    served_demand: float = float("nan")
 
     @property
     def covered_share(self) -> float:
@@ -94,10 +104,13 @@ class PlanResult:
                 for v in d.visits:
                     item = {"site_id": v.key, "name": v.name, "insee": stops.at[v.key, "insee"],
                             "advisor": a.advisor + 1, "week": v.week, "day": v.day, "arrival": v.arrival,
-                            "start": v.start, "end": v.end, "drive_minutes": v.drive_minutes, "km": v.km}
+                            "start": v.start, "end": v.end, "drive_minutes": v.drive_minutes, "km": v.km,
+                            "hours_known": v.hours_known, "hours": hours.to_text(stops.at[v.key, "opening_hours"])}
                     visits.append(item)
-                    flat.append({k: item[k] for k in ("site_id", "name", "insee", "advisor", "week", "day", "arrival")})
+                    flat.append({k: item[k] for k in ("site_id", "name", "insee", "advisor", "week", "day", "arrival",
+                                                      "start", "end", "hours_known")})
                 days.append({"week": d.week, "day": d.day, "departure": d.departure, "back": d.back,
+                             "lunch_start": d.lunch_start, "lunch_end": d.lunch_end,
                              "visits": visits, "drive_minutes": round(d.drive_minutes, 1), "km": round(d.km, 1)})
             advisors.append({"advisor": a.advisor + 1, "name": a.name, "base": a.base_name, "days": days,
                              "drive_minutes": round(a.drive_minutes, 1), "km": round(a.km, 1)})
@@ -107,10 +120,15 @@ class PlanResult:
             "method": self.coverage.method,
             "threshold_min": self.settings.threshold,
             "weeks": self.routes.weeks,
+            "frequency": self.settings.frequency,
+            "lunch": None if not self.settings.lunch else {"window": "-".join(self.settings.lunch),
+                                                           "minutes": self.settings.lunch_minutes},
             "stops": flat,
             "advisors": advisors,
             "covered_demand": round(self.covered_demand, 1),
             "covered_demand_share": round(self.covered_share, 4),
+            "served_demand": round(self.served_demand, 1),
+            "served_demand_existing": round(self.coverage.served_demand, 1),
             "demand_existing": round(float(self.coverage.points["demand"].fillna(0)[self.coverage.within()].sum()), 1),
             "drive_hours": round(self.routes.drive_minutes / 60, 2),
             "presence_hours": round(self.routes.presence_minutes / 60, 2),
@@ -141,11 +159,14 @@ class PlanResult:
                         "commune": communes.get(s["insee"], ""), "lon": s.geometry.x, "lat": s.geometry.y,
                         "arrival": v.arrival, "start": v.start, "end": v.end,
                         "drive_minutes": v.drive_minutes, "km": v.km, "demand": v.demand,
+                        "hours_known": v.hours_known, "hours": hours.to_text(s["opening_hours"]),
+                        "phone": str(s.get("phone") or "") if "phone" in s.index else "",
                     })
                 days.append({
                     "advisor": a.advisor + 1, "advisor_name": a.name, "week": d.week, "day": d.day,
                     "base": a.base_name, "base_lon": base.geometry.x, "base_lat": base.geometry.y,
                     "depart": d.departure, "return": d.back, "drive_minutes": d.drive_minutes, "km": d.km,
+                    "lunch_start": d.lunch_start, "lunch_end": d.lunch_end,
                     "route": self.route_lines.get((a.advisor, d.week, d.day)),
                 })
         sources = sorted({f"{s} ({v})" for s, v in zip(self.stops["source"], self.stops["vintage"])})
@@ -157,12 +178,14 @@ class PlanResult:
             "sources": sources,
             "unvisited": [{"name": u.name, "insee": stops.at[u.key, "insee"], "reason": u.reason}
                           for u in self.routes.unvisited],
+            "frequency": self.settings.frequency, "cycle_weeks": self.routes.weeks,
+            "served_demand": round(self.served_demand, 1),
         }
         if week_start is not None:
             meta["week_start"] = week_start
         visit_cols = ["advisor", "advisor_name", "base", "week", "day", "order", "site_id", "name", "address",
                       "postcode", "insee", "commune", "lon", "lat", "arrival", "start", "end", "drive_minutes",
-                      "km", "demand"]
+                      "km", "demand", "hours_known", "hours", "phone"]
         return PlanTables(pd.DataFrame(rows, columns=visit_cols), pd.DataFrame(days), meta)
 
 
@@ -174,7 +197,7 @@ def resolve_bases(territory: Territory, sites: gpd.GeoDataFrame, tokens: Iterabl
         token = str(token).strip()
         if token.upper() in communes.index:
             c = communes.loc[token.upper()]
-            rows.append({"site_id": f"mairie:{token.upper()}", "name": f"Mairie de {c['name']}",
+            rows.append({"site_id": f"mairie:{token.upper()}", "name": f"Mairie {fr.of(c['name'])}",
                          "insee": token.upper(), "geometry": c["town_hall"]})
         elif token in set(sites["site_id"]):
             s = sites[sites["site_id"] == token].iloc[0]
@@ -232,10 +255,10 @@ def make_plan(
     if coverage is not None:
         check_coverage(coverage, territory, settings.threshold, settings.networks, settings.demand_model)
     all_sites = territory.sites() if sites is None else territory.select_sites(sites)
-    inside = all_sites[all_sites["inside"]]
+    inside = hours.with_host_hours(all_sites[all_sites["inside"]], settings.host_hours)  # known or defaults
     bases = resolve_bases(territory, inside, settings.bases or (_main_commune(territory),))
     travel = travel or model_for(territory)
-    candidates = _candidates(travel, bases, inside, settings)
+    candidates = candidate_hosts(travel, bases, inside, settings)
     report(0.05, "Couverture actuelle…")
     if coverage is None:
         coverage = compute_coverage(territory, settings.networks, settings.threshold,
@@ -274,23 +297,36 @@ def make_plan(
     route_stops = [
         Stop(index=n_bases + j, name=str(s["name"]), key=str(s["site_id"]), minutes=settings.stop_minutes,
              frequency=settings.frequency, hours=s["opening_hours"] if isinstance(s["opening_hours"], dict) else None,
+             hours_known=bool(s["hours_known"]),
              demand=float(s["demand_added"]))
         for j, (_, s) in enumerate(stops.iterrows())
     ]
     report(0.6, "Optimisation des tournées…")
     routes = plan_routes(advisors, route_stops, between.minutes * 60.0, between.km * 1000.0,
-                         time_limit=settings.time_limit, seed=settings.seed)
+                         time_limit=settings.time_limit, seed=settings.seed, lunch=settings.lunch_break)
     visited = sorted({v.stop for v in routes.visits})
     covered = already | added[:, visited].any(axis=1) if visited else already
+    _true_reasons(routes, *day_reach(travel, bases, stops, settings), weights @ (added & ~covered[:, None]))
     result = PlanResult(settings, territory, coverage, stops, places, routes, siting_report,
                         float(weights[covered].sum()), float(weights.sum()))
+    result.served_demand = _served_demand(coverage, weights, reach[:, chosen], routes)
     report(0.9, "Tracé des itinéraires…")
     result.route_lines = _route_lines(travel, places, routes)
     report(1.0, "Plan prêt")
     return result
 
 
-def _candidates(
+def _served_demand(coverage: Coverage, weights: np.ndarray, reach: sparse.spmatrix, routes: RoutePlan) -> float:
+    """Demand served by the existing sites and the visited stops (weekly presence hours each)."""
+    if coverage.service is None:
+        return float("nan")
+    hours = np.zeros(reach.shape[1])
+    for v in routes.visits:
+        hours[v.stop] += (v.end_s - v.start_s) / 3600 / routes.weeks
+    return coverage.service.with_places(weights, hours, reach).total
+
+
+def candidate_hosts(
     travel: TravelModel, bases: gpd.GeoDataFrame, inside: gpd.GeoDataFrame, settings: PlanSettings
 ) -> gpd.GeoDataFrame:
     """The stops chosen by hand, or the candidate hosts that can hold a permanence in a day."""
@@ -301,7 +337,7 @@ def _candidates(
                                 setting=PLAN_SETTINGS["chosen_stops"])
         return inside[inside["site_id"].isin(settings.chosen_stops)].drop_duplicates("site_id")
     candidates = inside[inside["network"].isin(settings.candidate_networks)].drop_duplicates("site_id")
-    candidates = candidates[_fits_in_a_day(travel, bases, candidates, settings)]
+    candidates = candidates[day_reach(travel, bases, candidates, settings)[1]]
     if candidates.empty:
         raise SettingsError(
             "aucun lieu candidat ne peut accueillir une permanence dans la journée depuis les bases",
@@ -311,31 +347,58 @@ def _candidates(
     return candidates
 
 
-def _fits_in_a_day(
-    travel: TravelModel, bases: gpd.GeoDataFrame, candidates: gpd.GeoDataFrame, settings: PlanSettings
-) -> np.ndarray:
-    """Whether each candidate can host one permanence on some working day from some base.
+def day_reach(
+    travel: TravelModel, bases: gpd.GeoDataFrame, hosts: gpd.GeoDataFrame, settings: PlanSettings
+) -> tuple[np.ndarray, np.ndarray]:
+    """Whether each host can be visited within a day from one of the bases.
 
-    A round trip from the nearest base must leave room for the permanence inside both the
-    advisor's window and one of the host's opening intervals that day (hours unknown: the
-    window). Candidates that fail are not offered to the siting model, so the stops it
-    chooses can be held.
+    A round trip from one base and back to the same base (legs rounded up to whole
+    minutes, as the routes are) must leave room for the permanence and the lunch break
+    (``settings.lunch_break``, when the window holds its window) inside the advisor's
+    window and the daily driving limit; with the host's opening hours, inside one of its
+    opening intervals of a working day as well (hours unknown: the window).
+
+    Returns
+    -------
+    ``(reachable, fits)``: per host, whether some base reaches it, holds the permanence
+    and is back within the day ignoring the opening hours; and respecting them.
     """
-    out_min = travel.matrix(bases, candidates).minutes.min(axis=0)
-    back_min = travel.matrix(candidates, bases).minutes.min(axis=1)
+    out_min = np.ceil(travel.matrix(bases, hosts).minutes)  # bases × hosts
+    back_min = np.ceil(travel.matrix(hosts, bases).minutes.T)
     start, end = (hours.minutes(t) for t in settings.window)
-    fits = np.zeros(len(candidates), dtype=bool)
-    for i, opening in enumerate(candidates["opening_hours"]):
-        if not (np.isfinite(out_min[i]) and np.isfinite(back_min[i])):
+    ok = np.isfinite(out_min) & np.isfinite(back_min)
+    brk = settings.lunch_break
+    has_lunch = brk is not None and start <= brk.window_minutes[0] and brk.window_minutes[1] <= end
+    pause = brk.minutes if brk is not None and has_lunch else 0.0  # the advisor's lunch
+    ok &= out_min + back_min + settings.stop_minutes + pause <= end - start
+    if settings.max_drive_minutes is not None:
+        ok &= out_min + back_min <= settings.max_drive_minutes
+    # The routing model's own test of a slot (schedule grid, lunch break on either side).
+    fits = np.zeros(len(hosts), dtype=bool)
+    for i, opening in enumerate(hosts["opening_hours"]):
+        spans = ([(start, end)] if not isinstance(opening, dict) else
+                 [(hours.minutes(o), hours.minutes(c)) for day in settings.days for o, c in opening.get(day, [])])
+        fits[i] = any(single_visit_fits(max(o, start), min(c, end), settings.stop_minutes, (start, end),
+                                        out_min[b, i], back_min[b, i], brk, has_lunch)
+                      for b in np.flatnonzero(ok[:, i]) for o, c in spans)
+    return ok.any(axis=0), fits
+
+
+def _true_reasons(routes: RoutePlan, reachable: np.ndarray, fits: np.ndarray,
+                  remaining: np.ndarray) -> None:
+    """Give each stop left out its true reason (out of reach from every base, no demand left, no time left).
+
+    A stop whose hours alone forbid it keeps the routing's reason (it names the hours).
+    """
+    for u in routes.unvisited:
+        if not reachable[u.stop]:
+            u.reason = REASON_OUT_OF_REACH
+        elif not fits[u.stop]:
             continue
-        earliest, latest = start + out_min[i], end - back_min[i]
-        for day in settings.days:
-            spans = opening.get(day, []) if isinstance(opening, dict) else [(settings.window[0], settings.window[1])]
-            if any(min(latest, hours.minutes(c)) - max(earliest, hours.minutes(o)) >= settings.stop_minutes
-                   for o, c in spans):
-                fits[i] = True
-                break
-    return fits
+        elif remaining[u.stop] <= 0:
+            u.reason = REASON_NO_DEMAND_LEFT
+        else:
+            u.reason = REASON_NO_TIME_LEFT
 
 
 def _main_commune(territory: Territory) -> str:

@@ -24,7 +24,13 @@ from planner.data.hours import DAYS, WeeklyHours
 from planner.errors import SettingsError
 
 #: Stop frequencies and the number of weeks between two visits.
-FREQUENCIES: dict[str, int] = {"weekly": 1, "fortnightly": 2}
+FREQUENCIES: dict[str, int] = dict(config.FREQUENCY_WEEKS)
+#: The frequencies in French, for messages and hints.
+FREQUENCY_HINT = ("« weekly » (chaque semaine), « fortnightly » (toutes les deux semaines) ou "
+                  "« fourweekly » (toutes les quatre semaines)")
+#: The lunch-break settings as the user sees them.
+LUNCH_SETTING = "pause déjeuner (--lunch)"
+LUNCH_MINUTES_SETTING = "durée minimale de la pause déjeuner (--lunch-min)"
 
 _HHMM = re.compile(r"^([01]?\d|2[0-4]):([0-5]\d)$")
 
@@ -87,7 +93,7 @@ class Advisor:
     def __post_init__(self) -> None:
         who = self.label
         if not _is_index(self.base):
-            raise SettingsError(f"{who} : base invalide ({self.base!r})", setting="bases")
+            raise SettingsError(f"{who} : base invalide ({self.base!r})", setting="bases de départ")
         if not self.days:
             raise SettingsError(
                 f"{who} : aucun jour travaillé",
@@ -153,10 +159,13 @@ class Stop:
     minutes
         Permanence length, minutes.
     frequency
-        ``"weekly"`` or ``"fortnightly"`` (every two weeks on a two-week horizon).
+        ``"weekly"``, ``"fortnightly"`` or ``"fourweekly"`` (every 1, 2 or 4 weeks).
     hours
         Host's weekly opening hours (:mod:`planner.data.hours` structure), ``None`` if unknown
-        (a ``NaN`` read from a table counts as unknown).
+        (a ``NaN`` read from a table counts as unknown): the advisors' whole window.
+    hours_known
+        Whether ``hours`` are the host's own (``False``: defaults of its kind, « horaires
+        à confirmer »); default: whether ``hours`` is given.
     demand
         Demand served by a visit (the prize of optional stops), ``>= 0``.
     required
@@ -176,10 +185,13 @@ class Stop:
     hours: WeeklyHours | None = None
     demand: float = 1.0
     required: bool = False
+    hours_known: bool | None = None
 
     def __post_init__(self) -> None:
         if isinstance(self.hours, float) and math.isnan(self.hours):
             object.__setattr__(self, "hours", None)
+        if self.hours_known is None:
+            object.__setattr__(self, "hours_known", self.hours is not None)
         what = self.label
         if not _is_index(self.index):
             raise SettingsError(f"{what} : lieu invalide ({self.index!r})", setting="arrêts")
@@ -192,7 +204,7 @@ class Stop:
             raise SettingsError(
                 f"{what} : fréquence inconnue « {self.frequency} »",
                 setting="fréquence",
-                hint="« weekly » (chaque semaine) ou « fortnightly » (toutes les deux semaines)",
+                hint=FREQUENCY_HINT,
             )
         try:
             demand = float(self.demand)
@@ -226,6 +238,60 @@ class Stop:
     def label(self) -> str:
         """The stop in messages: ``arrêt « Corte »`` or ``arrêt``."""
         return f"arrêt « {self.name} »" if self.name else "arrêt"
+
+
+@dataclass(frozen=True)
+class Lunch:
+    """The advisor's lunch break: at least ``minutes`` inside ``window``, no work meanwhile.
+
+    Parameters
+    ----------
+    window
+        ``("HH:MM", "HH:MM")`` inside which the break is taken (default
+        :data:`planner.config.DEFAULT_LUNCH`).
+    minutes
+        Shortest break, minutes (default :data:`planner.config.DEFAULT_LUNCH_MINUTES`).
+
+    Raises
+    ------
+    SettingsError
+        When the window is not a pair of times in order or the break does not fit in it.
+    """
+
+    window: tuple[str, str] = field(default_factory=lambda: config.DEFAULT_LUNCH)
+    minutes: float = field(default_factory=lambda: config.DEFAULT_LUNCH_MINUTES)
+
+    def __post_init__(self) -> None:
+        if len(self.window) != 2:
+            raise SettingsError("la pause déjeuner doit avoir un début et une fin",
+                                setting=LUNCH_SETTING, hint="par exemple 12:00-13:30")
+        start, end = self.window_minutes
+        if end <= start:
+            raise SettingsError(
+                f"la fin de la pause déjeuner ({self.window[1]}) précède son début ({self.window[0]})",
+                setting=LUNCH_SETTING, hint="par exemple 12:00-13:30",
+            )
+        if not _positive(self.minutes) or float(self.minutes) > end - start:
+            raise SettingsError(
+                f"pause déjeuner de {fr.duration(self.minutes)} impossible entre {self.window[0]} et "
+                f"{self.window[1]}",
+                setting=LUNCH_MINUTES_SETTING,
+                hint=f"un nombre de minutes positif, au plus {end - start}",
+            )
+
+    @cached_property
+    def window_minutes(self) -> tuple[int, int]:
+        """The lunch window in minutes since midnight."""
+        return (
+            _clock_minutes(self.window[0], "pause déjeuner", LUNCH_SETTING),
+            _clock_minutes(self.window[1], "pause déjeuner", LUNCH_SETTING),
+        )
+
+    def applies(self, advisor: Advisor) -> bool:
+        """Whether the advisor's day holds the lunch window (else: a half day, no break)."""
+        ws, we = advisor.window_minutes
+        ls, le = self.window_minutes
+        return ws <= ls and le <= we
 
 
 def _as_matrix(values: Any, what: str) -> np.ndarray:
@@ -273,7 +339,7 @@ def check_inputs(
     time_limit
         Solver time limit, seconds.
     weeks
-        Horizon in weeks, or ``None`` for 2 when a stop is fortnightly, else 1.
+        Horizon in weeks (1, 2 or 4), or ``None`` for the longest stop period.
 
     Returns
     -------
@@ -342,14 +408,15 @@ def check_inputs(
                 setting="plage horaire",
                 hint="allongez la plage horaire ou raccourcissez les permanences",
             )
-    needed = 2 if any(s.frequency == "fortnightly" for s in stops) else 1
+    needed = max(FREQUENCIES[s.frequency] for s in stops)
     if weeks is None:
         weeks = needed
-    if weeks not in (1, 2) or weeks < needed:
+    periods = {FREQUENCIES[s.frequency] for s in stops}
+    if weeks not in (1, 2, 4) or any(weeks % p for p in periods):
         raise SettingsError(
             f"horizon de {weeks} semaine(s) impossible"
-            + (" : un arrêt a lieu toutes les deux semaines" if weeks < needed else ""),
+            + (f" : un arrêt a lieu toutes les {needed} semaines" if weeks < needed else ""),
             setting="semaines",
-            hint="1 ou 2 semaines (2 dès qu'un arrêt est bimensuel)",
+            hint="1, 2 ou 4 semaines, un multiple de la période de chaque arrêt",
         )
     return dur, dist, weeks

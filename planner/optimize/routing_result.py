@@ -32,6 +32,10 @@ class Visit:
     km: float
     demand: float
     required: bool
+    #: Whether the host's hours are its own (False: defaults of its kind, « horaires à confirmer »).
+    hours_known: bool = True
+    #: Part of the day: "day" (no lunch break), "am" (before it) or "pm" (after it).
+    part: str = "day"
 
 
 @dataclass
@@ -50,6 +54,11 @@ class DayPlan:
     return_km: float = 0.0
     drive_minutes: float = 0.0
     km: float = 0.0
+    #: The lunch break of a day with visits (None: no break that day).
+    lunch_start: str | None = None
+    lunch_end: str | None = None
+    lunch_start_s: int | None = None
+    lunch_end_s: int | None = None
 
     @property
     def presence_minutes(self) -> float:
@@ -140,7 +149,7 @@ class RoutePlan:
     unvisited
         Every stop occurrence left out, with its reason in French.
     weeks
-        Horizon length (1, or 2 when a stop is fortnightly).
+        Horizon length, the cycle (1, 2 or 4 weeks).
     demand_served
         Demand of the distinct stops visited at least once.
     demand_total
@@ -193,6 +202,8 @@ class RoutePlan:
                         "day": d.day,
                         "departure": d.departure,
                         "back": d.back,
+                        "lunch_start": d.lunch_start,
+                        "lunch_end": d.lunch_end,
                         "visits": [asdict(v) for v in d.visits],
                         "drive_minutes": round(d.drive_minutes, 1),
                         "km": round(d.km, 2),
@@ -226,6 +237,7 @@ class RoutePlan:
                     "arrival": v.arrival,
                     "start": v.start,
                     "end": v.end,
+                    "hours_known": v.hours_known,
                 }
                 for a in self.advisors
                 for v in a.visits

@@ -1,12 +1,19 @@
 """When each stop may be held: its occurrences, their time slots, their prizes, and why not.
 
-A weekly stop on a two-week horizon has one occurrence per week; a fortnightly
-stop has one occurrence whose slots span both weeks. A slot is one (week, day,
-opening interval) alternative: the host's opening interval that day intersected
-with the working windows of the advisors working that day (unknown hours: the
-whole window). Slots that no advisor can reach with a single visit (base → stop →
-base inside the window and within the driving limit) are dropped; an occurrence
-left with no slot carries the French reason.
+A stop of period ``p`` weeks (1, 2 or 4) on a horizon of ``W`` weeks has ``W / p``
+occurrences; each may be held in any week of its period but prefers its *phase*, chosen
+so that the stops of each base are spread evenly over the cycle (:func:`phases`): a slot
+in another week is worth :data:`OFF_PHASE_PENALTY` less. A slot is one
+(week, day, opening interval) alternative: the host's opening interval that day
+intersected with the working windows of the advisors working that day (unknown hours:
+the whole window). With a lunch break each slot is held either in the morning part
+(``am``: the permanence ends early enough to leave the break after it, before the end of
+the lunch window) or in the afternoon part (``pm``: it starts late enough to leave the
+break before it); a permanence that would cover the lunch window is impossible. Slots
+that no advisor can reach with a single visit (base → stop → base inside the window and
+within the driving limit, the break included) are dropped; an occurrence left with no
+slot carries the French reason. Every time is on the :data:`planner.config.SCHEDULE_STEP_MIN`
+grid: travel rounded up, windows shrunk inwards, so rounding never leaves a window.
 """
 
 from __future__ import annotations
@@ -19,7 +26,7 @@ import numpy as np
 
 from planner import config, fr
 from planner.data.hours import DAY_LABELS, DAYS, minutes
-from planner.optimize.routing_input import FREQUENCIES, Advisor, Stop, numbered_label
+from planner.optimize.routing_input import FREQUENCIES, Advisor, Lunch, Stop, numbered_label
 
 #: Prize (in driving seconds) of the smallest positive demand, the cap, and a required stop.
 MIN_PRIZE = 50_000
@@ -27,12 +34,82 @@ MAX_PRIZE = 5_000_000
 REQUIRED_PRIZE = 50_000_000
 #: Travel time used for pairs with no road (seconds, or minutes): never feasible within a day.
 NO_ROAD = 10**9
+#: Prize given up (driving seconds) when an occurrence is held outside its week of the cycle.
+OFF_PHASE_PENALTY = 1_800
+#: Parts of a day a permanence may take: the whole day (no lunch break), or before/after it.
+DAY, AM, PM = "day", "am", "pm"
+
+
+def step_up(value: float, step: int | None = None) -> int:
+    """``value`` (minutes) rounded up to the schedule grid."""
+    step = step or config.SCHEDULE_STEP_MIN
+    return int(math.ceil(round(value, 6) / step) * step)
+
+
+def step_down(value: float, step: int | None = None) -> int:
+    """``value`` (minutes) rounded down to the schedule grid."""
+    step = step or config.SCHEDULE_STEP_MIN
+    return int(math.floor(round(value, 6) / step) * step)
 
 
 def travel_minutes(durations: np.ndarray) -> np.ndarray:
-    """Travel seconds rounded **up** to whole minutes; :data:`NO_ROAD` where there is no road."""
+    """Travel seconds rounded **up** to the schedule grid (minutes); :data:`NO_ROAD` where no road."""
+    step = config.SCHEDULE_STEP_MIN
     finite = np.isfinite(durations)
-    return np.where(finite, np.ceil(np.where(finite, durations, 0) / 60), NO_ROAD)
+    return np.where(finite, np.ceil(np.where(finite, durations, 0) / (60 * step)) * step, NO_ROAD)
+
+
+def parts(lunch: Lunch | None) -> tuple[str, ...]:
+    """The parts of a day a permanence may take."""
+    return (DAY,) if lunch is None else (AM, PM)
+
+
+def lunch_minutes(lunch: Lunch | None) -> int:
+    """The break on the schedule grid (0 without a break)."""
+    return 0 if lunch is None else step_up(float(lunch.minutes))
+
+
+def session_window(lo: int, hi: int, length: float, part: str, lunch: Lunch | None) -> tuple[int, int] | None:
+    """Earliest and latest start of a permanence of ``length`` in ``[lo, hi]`` in that part of the day.
+
+    ``am``: it ends by the end of the lunch window less the break; ``pm``: it starts after the
+    start of the lunch window plus the break. ``None`` when it cannot.
+    """
+    latest_end = float(hi)
+    earliest = float(lo)
+    if lunch is not None:
+        ls, le = lunch.window_minutes
+        if part == AM:
+            latest_end = min(latest_end, le - lunch_minutes(lunch))
+        elif part == PM:
+            earliest = max(earliest, ls + lunch_minutes(lunch))
+    first, last = step_up(earliest), step_down(latest_end - length)
+    return (first, last) if last >= first else None
+
+
+def single_visit_fits(
+    lo: int, hi: int, length: float, window: tuple[int, int], out: float, back: float,
+    lunch: Lunch | None, has_lunch: bool,
+) -> bool:
+    """Whether base → stop → base fits one permanence in ``[lo, hi]`` within the advisor's window.
+
+    ``out`` and ``back`` are travel minutes (rounded up to the grid here); ``has_lunch``:
+    whether the advisor's day takes the break (it then sits between the permanence and the
+    base on the side away from the lunch window). The plan's « fits in a day » filter and
+    the routing model's slots both use this test.
+    """
+    ws, we = step_up(window[0]), step_down(window[1])
+    out, back = step_up(out), step_up(back)
+    brk = lunch_minutes(lunch) if has_lunch else 0
+    for part in parts(lunch):
+        win = session_window(lo, hi, length, part, lunch)
+        if win is None:
+            continue
+        first, last = win
+        start = max(first, ws + out + (brk if part == PM else 0))
+        if start <= last and start + length + back + (brk if part == AM else 0) <= we:
+            return True
+    return False
 
 
 @dataclass(frozen=True)
@@ -43,6 +120,7 @@ class Slot:
     day: str
     lo: int  # minutes since midnight: earliest start
     hi: int  # minutes since midnight: latest end
+    preferred: bool = True  # in the occurrence's week of the cycle (its phase)
 
 
 @dataclass
@@ -50,7 +128,7 @@ class Occurrence:
     """One visit a stop asks for, with the slots it may take (or the reason there are none)."""
 
     stop: int
-    week: int | None  # 0-based; None when the occurrence spans the horizon (fortnightly)
+    week: int | None  # 0-based week of a weekly occurrence; None when it may take any week of its period
     slots: list[Slot] = field(default_factory=list)
     reason: str | None = None
 
@@ -66,12 +144,54 @@ def _intervals(stop: Stop, day: str, envelope: tuple[int, int]) -> list[tuple[in
     return [(max(o, lo_env), min(c, hi_env)) for o, c in spans if min(c, hi_env) > max(o, lo_env)]
 
 
+def phases(stops: Sequence[Stop], advisors: Sequence[Advisor], travel_min: np.ndarray) -> list[int]:
+    """The week of its period (0-based) in which each stop is held, spreading the cycle evenly.
+
+    Stops of one period are grouped by nearest base; each group is ordered along a
+    nearest-neighbour chain from its base and cut into consecutive runs, one per week of the
+    period (neighbours share a week, every week gets its share of each base's stops); a
+    group's leftover stops go to the weeks with the fewest so far, so totals stay even. Stops with
+    no demand (worth nothing to the plan) are spread afterwards, where there is room.
+    """
+    out = [0] * len(stops)
+    bases = sorted({a.base for a in advisors})
+    for period in sorted({FREQUENCIES[s.frequency] for s in stops}):
+        if period == 1:
+            continue
+        members = [i for i, s in enumerate(stops) if FREQUENCIES[s.frequency] == period
+                   and (s.demand > 0 or s.required)]
+        idle = [i for i, s in enumerate(stops) if FREQUENCIES[s.frequency] == period and i not in members]
+        groups: dict[int, list[int]] = {}
+        for i in members:
+            nearest = min(bases, key=lambda b: (travel_min[b, stops[i].index], b))
+            groups.setdefault(nearest, []).append(i)
+        load = [0] * period
+        for base, group in sorted(groups.items()):
+            chain, here, left = [], base, list(group)
+            while left:
+                nxt = min(left, key=lambda i: (travel_min[here, stops[i].index], i))
+                chain.append(nxt)
+                left.remove(nxt)
+                here = stops[nxt].index
+            extra = sorted(range(period), key=lambda w: (load[w], w))[: len(chain) % period]
+            counts = [len(chain) // period + (w in extra) for w in range(period)]
+            weeks_of = [w for w in range(period) for _ in range(counts[w])]
+            for i, w in zip(chain, weeks_of):
+                out[i] = w
+                load[w] += 1
+        for i in idle:  # stops worth nothing go where there is room left
+            out[i] = load.index(min(load))
+            load[out[i]] += 1
+    return out
+
+
 def occurrences(
     stops: Sequence[Stop],
     advisors: Sequence[Advisor],
     weeks: int,
     travel_min: np.ndarray,
     drive_s: np.ndarray,
+    lunch: Lunch | None = None,
 ) -> list[Occurrence]:
     """List each stop's occurrences with their reachable slots.
 
@@ -80,11 +200,13 @@ def occurrences(
     stops, advisors
         The checked inputs.
     weeks
-        The horizon (1 or 2).
+        The horizon (1, 2 or 4).
     travel_min
-        Travel minutes, rounded up (:data:`NO_ROAD` for no road).
+        Travel minutes on the schedule grid (:data:`NO_ROAD` for no road).
     drive_s
         Driving seconds (``inf`` for no road).
+    lunch
+        The advisors' lunch break (None: none).
 
     Returns
     -------
@@ -98,10 +220,11 @@ def occurrences(
         )
         for d in worked
     }
+    phase = phases(stops, advisors, travel_min)
     out: list[Occurrence] = []
     for si, stop in enumerate(stops):
-        span = FREQUENCIES[stop.frequency]
-        groups = [[w] for w in range(weeks)] if span == 1 else [list(range(weeks))]
+        period = FREQUENCIES[stop.frequency]
+        groups = [list(range(k * period, (k + 1) * period)) for k in range(weeks // period)]
         common = [d for d in worked if stop.hours is None or d in stop.hours]
         length = float(stop.minutes)
         reason: str | None = None
@@ -109,7 +232,7 @@ def occurrences(
             Slot(0, d, lo, hi)
             for d in common
             for lo, hi in _intervals(stop, d, envelope[d])
-            if hi - lo >= length
+            if any(session_window(lo, hi, length, p, lunch) for p in parts(lunch))
         ]
         if not common:
             opened = ", ".join(DAY_LABELS[d] for d in DAYS if stop.hours and d in stop.hours)
@@ -119,14 +242,14 @@ def occurrences(
         elif not raw:
             reason = (
                 f"aucune plage d'ouverture de {fr.duration(length)} pendant les heures de "
-                "travail des conseillers"
+                "travail des conseillers" + (", hors pause déjeuner" if lunch is not None else "")
             )
-        feasible = [s for s in raw if _reachable(s, stop, advisors, travel_min, drive_s)]
+        feasible = [s for s in raw if _reachable(s, stop, advisors, travel_min, drive_s, lunch)]
         if raw and not feasible:
             reason = _unreachable_reason(stop, advisors, common, drive_s)
         for group in groups:
-            slots = [Slot(w, s.day, s.lo, s.hi) for w in group for s in feasible]
-            out.append(Occurrence(si, group[0] if span == 1 and weeks > 1 else None, slots, reason))
+            slots = [Slot(w, s.day, s.lo, s.hi, w % period == phase[si]) for w in group for s in feasible]
+            out.append(Occurrence(si, group[0] if period == 1 and weeks > 1 else None, slots, reason))
     return out
 
 
@@ -136,15 +259,16 @@ def _reachable(
     advisors: Sequence[Advisor],
     travel_min: np.ndarray,
     drive_s: np.ndarray,
+    lunch: Lunch | None = None,
 ) -> bool:
     """Whether some advisor working that day can do base → stop → base in this slot."""
     for a in advisors:
         if slot.day not in a.working_days:
             continue
-        ws, we = a.window_minutes
         out, back = travel_min[a.base, stop.index], travel_min[stop.index, a.base]
-        start = max(ws + out, slot.lo)
-        if start + stop.minutes > slot.hi or start + stop.minutes + back > we:
+        has_lunch = lunch is not None and lunch.applies(a)
+        if not single_visit_fits(slot.lo, slot.hi, float(stop.minutes), a.window_minutes, out, back,
+                                 lunch, has_lunch):
             continue
         if a.max_drive_minutes is not None and (
             drive_s[a.base, stop.index] + drive_s[stop.index, a.base] > a.max_drive_minutes * 60
@@ -175,7 +299,7 @@ def _unreachable_reason(
         road += " à l'aller comme au retour"
     else:
         road += f" à l'aller, {fr.duration(back_s / 60)} au retour"
-    if math.ceil(out_s / 60) + math.ceil(back_s / 60) + stop.minutes > we - ws:
+    if step_up(out_s / 60) + step_up(back_s / 60) + stop.minutes > step_down(we) - step_up(ws):
         return (
             f"hors d'atteinte dans la journée depuis {base} : {road}, pour une permanence de "
             f"{fr.duration(stop.minutes)} dans une journée de {fr.duration(we - ws)}"
@@ -215,7 +339,7 @@ def leftover_reason(stop: Stop, prize: int, weeks: int, week: int | None) -> str
     if week is not None:
         horizon = f"en semaine {week}"
     else:
-        horizon = "dans la semaine" if weeks == 1 else "sur les deux semaines"
+        horizon = "dans la semaine" if weeks == 1 else f"sur le cycle de {weeks} semaines"
     text = f"pas assez de temps {horizon}"
     if not stop.required:
         text += " : d'autres arrêts servent plus de public ou sont mieux placés"

@@ -19,32 +19,36 @@ import numpy as np
 from planner import config, fr
 from planner.access.coverage import Coverage
 from planner.access.demand import DemandModel
-from planner.data.hours import minutes
+from planner.data.hours import minutes, parse_osm
 from planner.data.schema import NETWORKS
 from planner.errors import SettingsError
-from planner.optimize.routing_input import FREQUENCIES
+from planner.optimize.routing_input import FREQUENCIES, FREQUENCY_HINT, Lunch
 from planner.territory import Territory
 
 #: A progress callback: called with the fraction done and a French message.
 Progress = Callable[[float, str], None]
 
-#: Each plan setting as the user sees it (the form field, the CLI option).
+#: Each plan setting as the user sees it: the Itinérance form's label (the app shows the part
+#: before the parenthesis), then the CLI option.
 PLAN_SETTINGS: dict[str, str] = {
     "advisors": "nombre de conseillers (--advisors)",
-    "bases": "bases des conseillers (--bases)",
+    "bases": "bases de départ (--bases)",
     "days": "jours travaillés (--days)",
-    "window": "plage horaire (--window)",
+    "window": "début et fin de journée (--window)",
     "max_drive_minutes": "conduite maximale par jour (--max-drive)",
     "stops": "nombre d'arrêts (--stops)",
     "stop_minutes": "durée d'une permanence (--stop-minutes)",
     "frequency": "fréquence (--frequency)",
     "threshold": "seuil d'accès (--threshold)",
-    "networks": "réseaux qui couvrent déjà (--networks)",
+    "networks": "réseaux comptés comme aide (--networks)",
     "candidate_networks": "réseaux des lieux candidats",
     "chosen_stops": "arrêts choisis à la main",
     "time_limit": "temps de calcul des tournées (--time-limit)",
-    "seed": "graine (--seed)",
+    "seed": "graine de reproductibilité (--seed)",
     "demand_model": "modèle de demande",
+    "lunch": "pause déjeuner (--lunch)",
+    "lunch_minutes": "durée minimale de la pause déjeuner (--lunch-min)",
+    "default_hours": "horaires par défaut des lieux (--default-hours)",
 }
 #: The territory, as the user sees it (for :func:`check_coverage`).
 TERRITORY_SETTING = "territoire (--territory)"
@@ -75,7 +79,8 @@ class PlanSettings:
     stop_minutes
         Length of a permanence, minutes.
     frequency
-        ``weekly`` or ``fortnightly``.
+        ``weekly``, ``fortnightly`` or ``fourweekly``: the cycle is 1, 2 or 4 weeks, the
+        stops spread evenly over it.
     threshold
         Access threshold ``T``, minutes.
     networks
@@ -89,6 +94,12 @@ class PlanSettings:
     demand_model
         Demand weights of the coverage (None: the default when the plan computes it,
         any when a coverage is given).
+    lunch, lunch_minutes
+        The advisors' lunch window ``(HH:MM, HH:MM)`` and shortest break, minutes (None or
+        ``()``: no break).
+    default_hours
+        OSM ``opening_hours`` by site kind or network (``{"mairie": "Mo-Fr 09:00-12:00"}``)
+        over :data:`planner.config.DEFAULT_HOST_HOURS`, for hosts without known hours.
 
     Raises
     ------
@@ -111,10 +122,28 @@ class PlanSettings:
     time_limit: float = from_config("ROUTING_TIME_LIMIT_S")
     seed: int = from_config("DEFAULT_SEED")
     demand_model: DemandModel | None = None
+    lunch: tuple[str, str] | None = from_config("DEFAULT_LUNCH")
+    lunch_minutes: float = from_config("DEFAULT_LUNCH_MINUTES")
+    default_hours: tuple[tuple[str, str], ...] = ()
 
     def __post_init__(self) -> None:
+        if isinstance(self.default_hours, dict):
+            object.__setattr__(self, "default_hours", tuple(sorted(self.default_hours.items())))
+        if isinstance(self.lunch, str):
+            object.__setattr__(self, "lunch", tuple(self.lunch.replace("–", "-").split("-", 1)))
         as_tuples(self)
         _check_plan(self)
+        _check_hours_settings(self)
+
+    @property
+    def lunch_break(self) -> Lunch | None:
+        """The lunch break of the routes (None: none)."""
+        return Lunch(tuple(self.lunch), float(self.lunch_minutes)) if self.lunch else None  # type: ignore[arg-type]
+
+    @property
+    def host_hours(self) -> dict[str, str]:
+        """Default hours by kind or network set for this plan (over the config's)."""
+        return dict(self.default_hours)
 
 
 def as_tuples(settings: Any) -> None:
@@ -184,7 +213,7 @@ def _check_plan(s: PlanSettings) -> None:
                             hint="donnez une durée positive, en minutes")
     if s.frequency not in FREQUENCIES:
         raise SettingsError(f"fréquence inconnue « {s.frequency} »", setting=label["frequency"],
-                            hint="« weekly » (chaque semaine) ou « fortnightly » (toutes les deux semaines)")
+                            hint=FREQUENCY_HINT)
     try:
         start, end = (minutes(t) for t in s.window)
     except (AttributeError, TypeError, ValueError):
@@ -257,3 +286,58 @@ def check_coverage(
     if demand_model is not None and coverage.demand_model != demand_model:
         raise SettingsError(f"{head} au modèle de demande", setting=PLAN_SETTINGS["demand_model"],
                             hint="calculez-la avec le même modèle de demande")
+
+
+def check_stop_choice(settings: PlanSettings, hosts: int, *, manual: bool = False) -> None:
+    """Refuse a manual choice without any stop, or more stops than the territory has hosts.
+
+    Parameters
+    ----------
+    settings
+        The plan settings.
+    hosts
+        Number of places of the territory that may host a permanence.
+    manual
+        Whether the user chose to pick the stops by hand.
+
+    Raises
+    ------
+    SettingsError
+        Naming the stops setting as the user sees it, in French.
+    """
+    if manual and not settings.chosen_stops:
+        raise SettingsError("aucun arrêt choisi à la main", setting=PLAN_SETTINGS["chosen_stops"],
+                            hint="choisissez au moins un lieu dans la liste, ou laissez l'outil choisir les arrêts")
+    if hosts < 1:
+        raise SettingsError("le territoire n'a aucun lieu pouvant accueillir une permanence",
+                            setting=PLAN_SETTINGS["candidate_networks"],
+                            hint="choisissez un territoire plus large (mairies, France Services, La Poste…)")
+    if not settings.chosen_stops and settings.stops > hosts:
+        raise SettingsError(
+            f"{fr.plural(settings.stops, 'arrêt demandé', 'arrêts demandés')} mais le territoire n'a que "
+            f"{fr.plural(hosts, 'lieu pouvant', 'lieux pouvant')} accueillir une permanence",
+            setting=PLAN_SETTINGS["stops"], hint=f"choisissez {fr.integer(hosts)} arrêts au plus",
+        )
+
+
+def _check_hours_settings(s: PlanSettings) -> None:
+    """Refuse an impossible lunch break or default hours, naming the setting."""
+    label = PLAN_SETTINGS
+    if s.lunch:
+        if not (finite(s.lunch_minutes) and s.lunch_minutes > 0):
+            raise SettingsError(f"durée de pause invalide : {fr.number(s.lunch_minutes)} min", setting=label["lunch_minutes"],
+                                hint="un nombre de minutes positif, par exemple 45")
+        s.lunch_break  # noqa: B018 - Lunch checks itself, naming --lunch / --lunch-min
+    pairs = s.default_hours
+    if any(not (isinstance(p, tuple) and len(p) == 2) for p in pairs):
+        raise SettingsError("horaires par défaut illisibles", setting=label["default_hours"],
+                            hint="type de lieu=horaires OSM, par exemple mairie=Mo-Fr 09:00-12:00")
+    for kind, text in pairs:
+        try:
+            parsed = parse_osm(text)
+        except ValueError as exc:
+            raise SettingsError(f"« {kind} » : {exc}", setting=label["default_hours"],
+                                hint="au format OSM, par exemple Mo-Fr 09:00-12:00,14:00-17:00") from None
+        if not parsed:
+            raise SettingsError(f"« {kind} » : aucun horaire", setting=label["default_hours"],
+                                hint="au format OSM, par exemple Mo-Fr 09:00-12:00,14:00-17:00")

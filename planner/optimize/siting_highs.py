@@ -1,7 +1,7 @@
 """One MILP solved with HiGHS (``highspy``), silently, and what HiGHS reports about it.
 
 HiGHS writes its log, and once per process an English banner, on the C standard
-output; :class:`_QuietHighs` switches the log off (``output_flag``) before the banner
+output; :class:`planner.highs.QuietHighs` switches the log off (``output_flag``) before the banner
 can be written, so nothing reaches the console.
 """
 
@@ -14,21 +14,13 @@ import highspy
 import numpy as np
 import scipy.sparse as sp
 
+from planner.highs import QuietHighs
+
 _STATUS = {
     highspy.HighsModelStatus.kOptimal: "optimal",
     highspy.HighsModelStatus.kTimeLimit: "time_limit",
     highspy.HighsModelStatus.kInfeasible: "infeasible",
 }
-
-
-class _QuietHighs(highspy.Highs):
-    """``highspy.Highs`` with its log off from construction (no banner, no log)."""
-
-    def enableCallbacks(self) -> None:
-        # highspy.Highs.__init__ enables its callbacks first thing, and HiGHS writes its
-        # banner when callbacks are set while the log is on: switch the log off before.
-        self.setOptionValue("output_flag", False)
-        super().enableCallbacks()
 
 
 @dataclass(frozen=True)
@@ -112,7 +104,7 @@ def solve_milp(
     lp.a_matrix_.index_ = matrix.indices.astype(np.int32)
     lp.a_matrix_.value_ = matrix.data.astype(float)
 
-    h = _QuietHighs()
+    h = QuietHighs()
     h.setOptionValue("mip_rel_gap", float(mip_rel_gap))
     h.setOptionValue("time_limit", float(time_limit))
     h.setOptionValue("random_seed", int(seed))

@@ -1,7 +1,9 @@
-"""The plan as an iCalendar file: one event per visit, in the planner's time zone.
+"""The plan as an iCalendar file: one recurring event per visit, in the planner's time zone.
 
 The time zone is :data:`planner.config.TIMEZONE` (Europe/Paris); each event has a
-stable UID, so importing a new version of the same plan updates the events.
+stable UID, so importing a new version of the same plan updates the events, and an
+``RRULE:FREQ=WEEKLY;INTERVAL=n`` with ``n`` the plan's cycle (1, 2 or 4 weeks). Text
+values (description, location) are escaped per RFC 5545 by :mod:`icalendar`.
 """
 
 from __future__ import annotations
@@ -16,7 +18,14 @@ import icalendar
 from planner import fr
 from planner.config import TIMEZONE
 from planner.optimize.tables import PlanTables
-from planner.outputs.tables import attribution, full_address, local_time
+from planner.outputs.tables import (
+    attribution,
+    cycle_weeks,
+    full_address,
+    host_hours_text,
+    local_time,
+    recurrence_text,
+)
 from planner.outputs.validate import validate_plan
 
 
@@ -52,8 +61,10 @@ def to_ics_bytes(plan: PlanTables) -> bytes:
     -------
     The ``.ics`` content with a VTIMEZONE for Europe/Paris; each VEVENT has
     ``SUMMARY`` "Permanence numérique — <lieu>", ``DTSTART``/``DTEND`` from the visit's
-    start and end on its date, ``LOCATION`` the full address, ``GEO``, a French
-    ``DESCRIPTION`` (advisor, arrival, drive, sources) and a stable ``UID``.
+    start and end on its date, ``RRULE`` every cycle, ``LOCATION`` the full address,
+    ``GEO``, a French ``DESCRIPTION`` (host's address, phone and hours — « horaires à
+    confirmer » when they are defaults —, advisor, arrival, drive, sources) and a stable
+    ``UID``.
     """
     plan = validate_plan(plan)
     tz = ZoneInfo(TIMEZONE)
@@ -75,6 +86,7 @@ def to_ics_bytes(plan: PlanTables) -> bytes:
         )
     )
     stamp = dt.datetime.combine(dt.date.fromisoformat(meta["generated"]), dt.time(), tzinfo=dt.UTC)
+    interval = cycle_weeks(plan)
     seen: dict[tuple, int] = {}
     for row in plan.visits.itertuples(index=False):
         key = (row.advisor, row.week, row.day, row.site_id, row.name)
@@ -84,6 +96,7 @@ def to_ics_bytes(plan: PlanTables) -> bytes:
         event.add("dtstamp", stamp)
         event.add("dtstart", local_time(row.date, row.start, tz))
         event.add("dtend", local_time(row.date, row.end, tz))
+        event.add("rrule", {"freq": "weekly", "interval": interval})
         event.add("summary", f"Permanence numérique — {row.name}")
         event.add("location", full_address(row) or row.commune or row.name)
         event.add("geo", (float(row.lat), float(row.lon)))
@@ -91,6 +104,10 @@ def to_ics_bytes(plan: PlanTables) -> bytes:
         event.add(
             "description",
             (
+                f"Adresse : {full_address(row) or row.commune or 'non renseignée'}\n"
+                f"Téléphone : {row.phone or 'non renseigné'}\n"
+                f"Horaires du lieu : {host_hours_text(row)}\n"
+                f"Récurrence : {recurrence_text(interval)}\n"
                 f"Conseiller : {row.advisor_name} (base : {row.base})\n"
                 f"Étape {row.order} de la journée (semaine {row.week}) ; "
                 f"arrivée prévue à {row.arrival}\n"

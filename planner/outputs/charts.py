@@ -1,17 +1,29 @@
-"""Charts of the app (Altair): the operating modes compared."""
+"""Charts of the app (Altair): the networks' complementarity and the operating modes compared.
+
+Every chart carries the French number and time locale (:data:`planner.fr.CHART_LOCALE`)
+in its ``config``: axes read « 20 000 » and « 0,5 » whatever the browser's language, and
+no axis uses SI suffixes (« 3.5k »).
+"""
 
 from __future__ import annotations
 
-import altair as alt
+from typing import TypeVar
 
+import altair as alt
+import pandas as pd
+
+from planner import fr
+from planner.data.schema import NETWORKS
 from planner.optimize.modes import MODES, Comparison
+
+_Chart = TypeVar("_Chart", alt.Chart, alt.FacetChart, alt.LayerChart)
 
 #: Figures drawn by :func:`modes_chart`, in order, with their (short) French panel titles.
 CHART_COLUMNS: dict[str, str] = {
     "demand_new": "Demande nouvellement à moins de {T} min",
     "weighted_presence_hours": "Présence pondérée par la demande (h/sem.)",
     "drive_hours": "Conduite (h/sem.)",
-    "demand_per_advisor_hour": "Demande servie par heure de conseiller",
+    "served_added": "Demande servie en plus des sites existants (par an)",
 }
 
 
@@ -27,7 +39,7 @@ def modes_chart(comparison: Comparison) -> alt.FacetChart:
     -------
     ``altair.FacetChart`` (``st.altair_chart(modes_chart(comparison))`` in the app): the
     new demand within ``T``, the weighted presence hours, the driving hours and the
-    demand served per advisor-hour, panels with independent scales.
+    demand served in addition to the existing sites (a year), panels with independent scales.
     """
     frame = comparison.table
     titles = {c: t.format(T=f"{comparison.threshold:g}") for c, t in CHART_COLUMNS.items()}
@@ -41,7 +53,7 @@ def modes_chart(comparison: Comparison) -> alt.FacetChart:
         .mark_bar()
         .encode(
             x=alt.X("label:N", sort=domain, title=None, axis=alt.Axis(labelAngle=0)),
-            y=alt.Y("valeur:Q", title=None, axis=alt.Axis(format="~s")),
+            y=alt.Y("valeur:Q", title=None),
             color=alt.Color(
                 "label:N",
                 sort=domain,
@@ -51,13 +63,48 @@ def modes_chart(comparison: Comparison) -> alt.FacetChart:
             tooltip=[
                 alt.Tooltip("label:N", title="Mode"),
                 alt.Tooltip("indicateur:N", title="Indicateur"),
-                alt.Tooltip("valeur:Q", title="Valeur", format=",.2f"),
+                alt.Tooltip("valeur:Q", title="Valeur", format=",.2~f"),
             ],
         )
         .properties(width=170, height=200)
     )
-    return bars.facet(
+    return french(bars.facet(
         facet=alt.Facet("indicateur:N", title=None, sort=[titles[c] for c in CHART_COLUMNS],
                         header=alt.Header(labelLimit=260)),
         columns=2,
-    ).resolve_scale(y="independent")
+    ).resolve_scale(y="independent"))
+
+
+def french(chart: _Chart) -> _Chart:
+    """Return ``chart`` with the French number and time locale in its configuration."""
+    return chart.configure(locale=fr.CHART_LOCALE)
+
+
+def network_chart(table: pd.DataFrame, threshold: float) -> alt.Chart:
+    """Bars of the population within the threshold of each network, in its colour.
+
+    Parameters
+    ----------
+    table
+        One row per network: ``réseau`` (French label), ``population à moins du seuil`` and
+        ``population couverte par ce seul réseau``.
+    threshold
+        The access threshold, in minutes (axis title).
+    """
+    labels = table["réseau"].tolist()
+    colours = {label: colour for label, colour in NETWORKS.values()}
+    chart = (
+        alt.Chart(table)
+        .mark_bar()
+        .encode(
+            y=alt.Y("réseau:N", sort=labels, title=None),
+            x=alt.X("population à moins du seuil:Q", title=f"Population à moins de {fr.duration(threshold)}"),
+            color=alt.Color("réseau:N", scale=alt.Scale(domain=labels, range=[colours.get(lab, "#666666")
+                                                                              for lab in labels]), legend=None),
+            tooltip=[alt.Tooltip("réseau:N", title="Réseau"),
+                     alt.Tooltip("population à moins du seuil:Q", format=",.0f"),
+                     alt.Tooltip("population couverte par ce seul réseau:Q", format=",.0f")],
+        )
+        .properties(height=max(120, 28 * len(labels)))
+    )
+    return french(chart)

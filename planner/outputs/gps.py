@@ -20,10 +20,14 @@ from planner.optimize.tables import PlanTables
 from planner.outputs.tables import (
     advisors,
     attribution,
+    cycle_weeks,
     day_lines,
     day_stops,
     full_address,
+    host_hours_text,
+    hours_status,
     local_time,
+    recurrence_text,
 )
 from planner.outputs.validate import validate_plan
 
@@ -87,6 +91,7 @@ def to_geojson_bytes(plan: PlanTables) -> bytes:
                     "date": day.date.isoformat(),
                     "depart": day.depart,
                     "retour": day.back,
+                    "pause_dejeuner": f"{day.lunch_start}-{day.lunch_end}" if day.lunch_start else None,
                     "trajet_min": round(float(day.drive_minutes), 1),
                     "km": round(float(day.km), 1),
                     "visites": len(stops),
@@ -115,6 +120,10 @@ def to_geojson_bytes(plan: PlanTables) -> bytes:
                     "trajet_min": round(float(row.drive_minutes), 1),
                     "km": round(float(row.km), 1),
                     "demande": round(float(row.demand), 1),
+                    "horaires": row.hours,
+                    "horaires_connus": bool(row.hours_known),
+                    "statut_horaires": hours_status(row.hours_known),
+                    "telephone": row.phone,
                     "site_id": row.site_id,
                 },
             }
@@ -126,6 +135,8 @@ def to_geojson_bytes(plan: PlanTables) -> bytes:
         "territoire": plan.meta["territory"],
         "genere": plan.meta["generated"],
         "debut_semaine_1": plan.meta["week_start"].isoformat(),
+        "cycle_semaines": cycle_weeks(plan),
+        "recurrence": recurrence_text(cycle_weeks(plan)),
         "non_visites": plan.meta["unvisited"],
         "features": features,
     }
@@ -192,6 +203,7 @@ def to_gpx_bytes(plan: PlanTables) -> bytes:
                     f"{row.advisor_name} — {fr.date(row.date)} (semaine {row.week}), "
                     f"étape {row.order} : arrivée {row.arrival}, permanence {row.start}–{row.end}"
                     f" — {full_address(row)}"
+                    f" — tél. {row.phone or 'non renseigné'} — horaires : {host_hours_text(row)}"
                 ),
                 type="Permanence numérique",
             )

@@ -20,7 +20,16 @@ import pandas as pd
 from planner import fr
 from planner.errors import SettingsError
 from planner.optimize.tables import PlanTables
-from planner.outputs.tables import advisors, day_lines, day_stops, full_address, minutes_of
+from planner.outputs.tables import (
+    advisors,
+    cycle_weeks,
+    day_lines,
+    day_stops,
+    full_address,
+    host_hours_text,
+    minutes_of,
+    recurrence_text,
+)
 
 #: Colour of each working day on the route-sheet maps.
 DAY_COLOURS: dict[str, str] = {
@@ -33,9 +42,11 @@ DAY_COLOURS: dict[str, str] = {
     "dim": "#e377c2",
 }
 #: Headers of a route sheet's visit table (HTML and PDF).
-STOP_HEADERS: tuple[str, ...] = ("N°", "Arrivée", "Permanence", "Lieu", "Adresse", "Trajet", "km")
+STOP_HEADERS: tuple[str, ...] = (
+    "N°", "Arrivée", "Permanence", "Lieu", "Adresse", "Téléphone et horaires", "Trajet", "km",
+)
 #: Positions of the numeric columns of that table (right-aligned).
-STOP_NUMERIC: tuple[int, ...] = (0, 5, 6)
+STOP_NUMERIC: tuple[int, ...] = (0, 6, 7)
 #: Round distances a scale bar may show, km.
 NICE_KM: tuple[float, ...] = (0.5, 1, 2, 5, 10, 20, 50, 100, 200, 500)
 
@@ -140,15 +151,19 @@ def week_heading(plan: PlanTables, view: WeekView) -> str:
     """The line under a route-sheet page's title: territory, base, week and its Monday."""
     return (
         f"Territoire : {plan.meta['territory']} — base : {view.base} — semaine {view.week}, "
-        f"du {fr.date(view.monday)}"
+        f"du {fr.date(view.monday)} — tournée répétée {recurrence_text(cycle_weeks(plan))}"
     )
 
 
 def day_summary(day: Any) -> str:
     """Departure, return, drive time and distance of an advisor-day (route sheets)."""
+    lunch = (
+        f" — pause déjeuner {day.lunch_start}–{day.lunch_end}"
+        if getattr(day, "lunch_start", "") else ""
+    )
     return (
         f"Départ de {day.base} à {day.depart} — retour à {day.back} — "
-        f"{fr.duration(day.drive_minutes)} de route, {fr.km(day.km)}"
+        f"{fr.duration(day.drive_minutes)} de route, {fr.km(day.km)}{lunch}"
     )
 
 
@@ -160,6 +175,12 @@ def last_leg(day: Any, stops: pd.DataFrame) -> tuple[float, float]:
     )
 
 
+def contact_text(row: Any) -> str:
+    """The host's phone and hours on a route sheet (« horaires à confirmer » when defaults)."""
+    phone = f"Tél. {row.phone}" if getattr(row, "phone", "") else "Tél. non renseigné"
+    return f"{phone} — {host_hours_text(row)}"
+
+
 def stop_rows(day: Any, stops: pd.DataFrame) -> list[list[str]]:
     """Cells of a day's visit table (:data:`STOP_HEADERS`): the visits, then the way back."""
     rows = [
@@ -169,6 +190,7 @@ def stop_rows(day: Any, stops: pd.DataFrame) -> list[list[str]]:
             f"{row.start}–{row.end}",
             row.name,
             full_address(row),
+            contact_text(row),
             fr.duration(row.drive_minutes),
             fr.number(row.km, 1),
         ]
@@ -181,6 +203,7 @@ def stop_rows(day: Any, stops: pd.DataFrame) -> list[list[str]]:
             day.back,
             "",
             f"Retour à la base ({day.base})",
+            "",
             "",
             fr.duration(minutes_back),
             fr.number(km_back, 1),

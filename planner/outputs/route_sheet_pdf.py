@@ -156,7 +156,7 @@ def route_sheet_pdf_bytes(plan: PlanTables, advisor: int) -> bytes:
             pdf.set_line_width(0.2)
             pdf.set_fill_color(255, 255, 255)
             with pdf.table(
-                col_widths=(8, 14, 22, 50, 60, 16, 12),
+                col_widths=(7, 12, 19, 36, 40, 46, 14, 10),
                 line_height=4.2,
                 text_align="LEFT",
                 headings_style=_headings(),

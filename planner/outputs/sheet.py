@@ -21,13 +21,22 @@ import numpy as np
 import pandas as pd
 
 from planner.access.coverage import Coverage
+from planner.access.demand import BASE_RATE
 from planner.access.stats import weighted_fragility
-from planner.data import catalog, hours
 from planner.data.schema import NETWORKS
-from planner.data.sources.activity import activity_available, load_activity_departements
-from planner.data.sources.communes import load_communes
 from planner.errors import SettingsError
 from planner.outputs.maps.base import network_label, source_attributions
+from planner.outputs.sheet_parts import (
+    address,
+    commune_names,
+    compact_hours,
+    fragility_sources,
+    observed_activity,
+    population_share,
+    sheet_layers,
+    site_table,
+    value_at,
+)
 from planner.territory import departement_names
 
 #: Most permanences listed on a sheet.
@@ -53,15 +62,17 @@ class TerritorySheet:
     threshold, method
         Access threshold (minutes) and travel method (``road`` or ``crow_fly``).
     population, population_within, demand, demand_within
-        Population and estimated people in digital difficulty, in all and within the
-        threshold of a counted network.
+        Inhabitants and estimated people in digital difficulty, in all and within the
+        threshold of a counted network (inhabitants beyond: :attr:`population_out`, the
+        sum of the communes' rounded figures, so an EPCI's equals its commune table's).
     fragility_factor
         Fragility factor (1 = average), population-weighted for an EPCI.
     counted
         Networks counted as help.
     access
         One row per network: ``network``, ``réseau``, ``compté`` (bool), ``minutes``,
-        ``km`` (from the town hall; for an EPCI the longest over its communes),
+        ``minutes_low``, ``minutes_high`` (the crow-fly interval; equal to ``minutes``
+        by road), ``km`` (from the town hall; for an EPCI the longest over its communes),
         ``site`` (nearest site name), ``commune_site``, ``horaires``, ``dans_le_seuil``.
     covered_by
         Labels of the counted networks with a site within the threshold.
@@ -69,13 +80,14 @@ class TerritorySheet:
         Labels of the networks with no site in or near the territory (not in ``access``).
     zones
         Underserved zones the place belongs to: ``zone_id``, ``rank``, ``population``,
-        ``unmet_demand``, ``communes`` (names).
+        ``unmet_demand``, ``communes`` (names), ``uncertain`` (names « à confirmer »).
     permanences
         Nearest sites with their hours: ``site_id``, ``nom``, ``réseau``, ``network``, ``adresse``,
         ``horaires``, ``minutes``, ``km``, ``compté``.
     communes
         For an EPCI: per commune ``commune``, ``insee``, ``population``, ``minutes``,
-        ``population_hors_seuil``, ``zone``; empty for a commune.
+        ``population_hors_seuil``, ``zone``, ``à_confirmer`` (the crow-fly interval
+        straddles the threshold); empty for a commune.
     fragility_sources
         Share of the population whose fragility factor comes from each source, with its
         vintage: ``(fragility_source, vintage, share)``, largest first.
@@ -87,6 +99,15 @@ class TerritorySheet:
         Attributions of the data shown (source and vintage).
     generated
         Date of the sheet.
+    share_within_low, share_within_high
+        Share of inhabitants within the threshold at the interval's high and low ends
+        (crow-fly; equal to :attr:`share_within` by road, ``None`` when unknown).
+    uncertain
+        Names of the place's communes whose interval straddles the threshold (« à confirmer »).
+    halls_within, halls
+        Town halls of the place with a counted network within the threshold, and all of them.
+    base_rate
+        Share of people in digital difficulty at fragility 1 (the demand model's).
     """
 
     kind: str
@@ -112,6 +133,12 @@ class TerritorySheet:
     activity: list[dict[str, Any]] = field(default_factory=list)
     sources: list[str] = field(default_factory=list)
     generated: dt.date = field(default_factory=dt.date.today)
+    share_within_low: float | None = None
+    share_within_high: float | None = None
+    uncertain: list[str] = field(default_factory=list)
+    halls_within: int = 0
+    halls: int = 0
+    base_rate: float = BASE_RATE
 
     @property
     def title(self) -> str:
@@ -123,6 +150,16 @@ class TerritorySheet:
         """Share of the population within the threshold (``None`` without population)."""
         return self.population_within / self.population if self.population else None
 
+    @property
+    def population_out(self) -> int:
+        """Inhabitants beyond the threshold."""
+        return round(self.population - self.population_within)
+
+    @property
+    def demand_out(self) -> float:
+        """People in digital difficulty beyond the threshold."""
+        return self.demand - self.demand_within
+
     def summary(self) -> dict[str, Any]:
         """Return the sheet's figures as plain JSON-ready values."""
         return {
@@ -133,6 +170,12 @@ class TerritorySheet:
             "method": self.method,
             "population": self.population,
             "population_within": round(self.population_within),
+            "population_out": self.population_out,
+            "share_within_low": _rounded(self.share_within_low),
+            "share_within_high": _rounded(self.share_within_high),
+            "communes_uncertain": self.uncertain,
+            "town_halls_within": self.halls_within,
+            "town_halls": self.halls,
             "demand": round(self.demand, 1),
             "demand_within": round(self.demand_within, 1),
             "fragility_factor": None if self.fragility_factor is None else round(self.fragility_factor, 3),
@@ -145,59 +188,11 @@ class TerritorySheet:
         }
 
 
+def _rounded(share: float | None) -> float | None:
+    return None if share is None or not np.isfinite(share) else round(share, 4)
+
+
 # --------------------------------------------------------------------------- building
-
-
-def _site_table(*coverages: Coverage | None) -> pd.DataFrame:
-    frames = [c.sites for c in coverages if c is not None and len(c.sites)]
-    if not frames:
-        return pd.DataFrame(columns=["site_id", "name", "network", "address", "postcode", "opening_hours"])
-    sites = pd.concat([pd.DataFrame(f.drop(columns="geometry")) for f in frames], ignore_index=True)
-    return sites.drop_duplicates("site_id").set_index("site_id")
-
-
-def _commune_names(sites: pd.DataFrame, coverage: Coverage) -> pd.Series:
-    names = coverage.territory.communes.set_index("insee")["name"]
-    missing = sites["insee"].dropna()
-    missing = missing[~missing.isin(names.index)]
-    if len(missing):
-        others = load_communes().set_index("insee")["name"]
-        names = pd.concat([names, others.reindex(missing.unique()).dropna()])
-    return sites["insee"].map(names)
-
-
-def _address(site: pd.Series, commune: object) -> str:
-    town = " ".join(str(x) for x in (site.get("postcode"), commune) if isinstance(x, str) and x)
-    street = site.get("address")
-    return ", ".join(x for x in (street if isinstance(street, str) else "", town) if x)
-
-def compact_hours(value: object) -> str:
-    """Render weekly hours in French, consecutive days with the same hours grouped.
-
-    For example ``"lundi–vendredi 09:00–12:00, 14:00–17:00 ; samedi 09:00–12:00"``.
-    """
-    if not isinstance(value, dict) or not value:
-        return hours.to_text(None)
-    runs: list[tuple[list[str], str]] = []
-    previous = None
-    for index, day in enumerate(hours.DAYS):
-        if day not in value:
-            previous = None
-            continue
-        spans = ", ".join(f"{a}–{b}" for a, b in value[day])
-        if runs and previous == index - 1 and runs[-1][1] == spans:
-            runs[-1][0].append(day)
-        else:
-            runs.append(([day], spans))
-        previous = index
-    parts = []
-    for days, spans in runs:
-        first, last = hours.DAY_LABELS[days[0]], hours.DAY_LABELS[days[-1]]
-        label = first if len(days) == 1 else (f"{first}, {last}" if len(days) == 2 else f"{first}–{last}")
-        parts.append(f"{label} {spans}")
-    return " ; ".join(parts)
-
-
 
 
 def _networks(coverage: Coverage, extra: Coverage | None) -> list[tuple[str, Coverage, bool]]:
@@ -266,12 +261,13 @@ def territory_sheet(
     points = coverage.points[coverage.points["insee"].isin(insee)]
     within = (points["minutes"] <= coverage.threshold).to_numpy()
     population = int(rows["population"].sum())
-    pop_points = points["population"].to_numpy()
+    beyond = rows["population_out"].fillna(0).round().astype("int64")  # as the commune table shows it
     demand_points = points["demand"].fillna(0).to_numpy()
+    shares = [population_share(points, f"minutes_{edge}", coverage.threshold) for edge in ("high", "low")]
     fragility = weighted_fragility(rows)
 
-    sites = _site_table(coverage, extra)
-    site_commune = _commune_names(sites.reset_index(), coverage) if len(sites) else pd.Series(dtype="str")
+    sites = site_table(coverage, extra)
+    site_commune = commune_names(sites.reset_index(), coverage) if len(sites) else pd.Series(dtype="str")
     if len(sites):
         site_commune.index = sites.index
     access_rows: list[dict[str, Any]] = []
@@ -283,12 +279,15 @@ def territory_sheet(
         best_site = table[f"site_{network}"].iloc[worst] if len(table) else None
         value = float(minutes.iloc[worst]) if len(minutes) else np.inf
         km = float(table[f"km_{network}"].astype(float).iloc[worst]) if len(table) else np.inf
+        low, high = (value_at(table, f"minutes_{edge}_{network}", worst, value) for edge in ("low", "high"))
         site = sites.loc[best_site] if isinstance(best_site, str) and best_site in sites.index else None
         access_rows.append({
             "network": network,
             "réseau": network_label(network),
             "compté": counted,
             "minutes": value,
+            "minutes_low": low,
+            "minutes_high": high,
             "km": km,
             "site": None if site is None else site["name"],
             "commune_site": None if site is None else site_commune.get(best_site),
@@ -301,8 +300,8 @@ def territory_sheet(
     absent = [r["réseau"] for r in access_rows if r["site"] is None and not np.isfinite(r["minutes"])]
     access = pd.DataFrame(
         [r for r in access_rows if r["réseau"] not in absent],
-        columns=["network", "réseau", "compté", "minutes", "km", "site", "commune_site", "horaires",
-                 "dans_le_seuil"],
+        columns=["network", "réseau", "compté", "minutes", "minutes_low", "minutes_high", "km", "site",
+                 "commune_site", "horaires", "dans_le_seuil"],
     )
     covered_by = [r["réseau"] for r in access_rows if r["compté"] and r["dans_le_seuil"]]
 
@@ -313,7 +312,7 @@ def territory_sheet(
         site = sites.loc[sid]
         perm_rows.append({
             "site_id": sid, "nom": site["name"], "réseau": network_label(site["network"]), "network": site["network"],
-            "adresse": _address(site, site_commune.get(sid)), "horaires": compact_hours(site.get("opening_hours")),
+            "adresse": address(site, site_commune.get(sid)), "horaires": compact_hours(site.get("opening_hours")),
             "minutes": m, "km": k, "compté": counted,
         })
     permanences = pd.DataFrame(
@@ -323,8 +322,10 @@ def territory_sheet(
     zones = []
     for rank, zone in enumerate(coverage.zones.itertuples(), start=1):
         if insee & set(zone.communes):
+            doubtful = set(getattr(zone, "communes_uncertain", ()))
             zones.append({"zone_id": zone.zone_id, "rank": rank, "population": int(zone.population),
-                          "unmet_demand": float(zone.unmet_demand), "communes": list(zone.commune_names)})
+                          "unmet_demand": float(zone.unmet_demand), "communes": list(zone.commune_names),
+                          "uncertain": [n for c, n in zip(zone.communes, zone.commune_names) if c in doubtful]})
 
     table = pd.DataFrame()
     if kind == "epci":
@@ -333,37 +334,23 @@ def territory_sheet(
             "population": rows["population"].to_numpy(), "minutes": rows["minutes"].astype(float).to_numpy(),
             "population_hors_seuil": rows["population_out"].fillna(0).round().astype("int64").to_numpy(),
             "zone": rows["zone_id"].to_numpy(),
+            "à_confirmer": rows["uncertain"].fillna(False).astype(bool).to_numpy(),
         }).sort_values(["minutes", "population"], ascending=[False, False], ignore_index=True)
 
     shown_sites = pd.concat([c.sites for c in (coverage, extra) if c is not None], ignore_index=True)
-    layers = ["ifn_iris", "ifn_scores"] + (["roads"] if coverage.method == "road" else [])
+    origins = fragility_sources(points)
+    activity = observed_activity(set(rows["departement"]))
+    halls = rows["minutes"].astype(float).to_numpy() <= coverage.threshold
     return TerritorySheet(
         kind=kind, code=code, name=name, context=context, territory=coverage.territory.label,
         threshold=coverage.threshold, method=coverage.method, population=population,
-        population_within=float(pop_points[within].sum()), demand=float(demand_points.sum()),
+        population_within=float(population - beyond.sum()), demand=float(demand_points.sum()),
         demand_within=float(demand_points[within].sum()), fragility_factor=None if math.isnan(fragility) else fragility,
         counted=list(coverage.networks), access=access, covered_by=covered_by, absent=absent, zones=zones,
         permanences=permanences, communes=table,
-        fragility_sources=_fragility_sources(points), activity=_activity(set(rows["departement"])),
-        sources=source_attributions(shown_sites, layers), generated=today or dt.date.today(),
+        fragility_sources=origins, activity=activity,
+        sources=source_attributions(shown_sites, sheet_layers(coverage.method, origins, bool(activity))),
+        generated=today or dt.date.today(), share_within_low=shares[0], share_within_high=shares[1],
+        uncertain=rows.loc[rows["uncertain"].fillna(False).astype(bool), "name"].astype(str).tolist(),
+        halls_within=int(halls.sum()), halls=len(rows), base_rate=coverage.demand_model.base_rate,
     )
-
-
-def _fragility_sources(points: pd.DataFrame) -> list[tuple[str, str, float]]:
-    """Population share of each source of the fragility factor, with its vintage."""
-    if "fragility_vintage" not in points or not points["population"].sum():
-        return []
-    shares = points.groupby(["fragility_source", "fragility_vintage"])["population"].sum()
-    shares = (shares / shares.sum()).sort_values(ascending=False)
-    return [(str(src), str(vintage), float(v)) for (src, vintage), v in shares.items()]
-
-
-def _activity(departements: set[str]) -> list[dict[str, Any]]:
-    """The observed activity of conseillers numériques in these départements (file present)."""
-    if not activity_available()["activity_departements"]:
-        return []
-    table, report = load_activity_departements()
-    layer = catalog.layer("activity_departements")
-    found = table[table["departement"].isin(departements)]
-    return [{"departement": r.departement, "users": r.users, "accompaniments": r.accompaniments,
-             "source": layer.source, "vintage": report.vintage} for r in found.itertuples()]

@@ -17,7 +17,17 @@ from planner.outputs.escape import html_attr, html_text
 from planner.outputs.fonts import font_paths
 from planner.outputs.maps.base import network_colour
 from planner.outputs.sheet import MAX_COMMUNES, TerritorySheet
-from planner.outputs.sheet_text import access_time, figures, headline, notes, sources
+from planner.outputs.sheet_text import (
+    TO_CONFIRM,
+    access_range,
+    access_time,
+    figure_sources,
+    figures,
+    headline,
+    notes,
+    sources,
+    zone_communes,
+)
 
 _CSS = """
 @page { size: A4; margin: 12mm; }
@@ -34,7 +44,8 @@ p { margin: 1mm 0; }
 .figures { display: grid; grid-template-columns: repeat(3, 1fr); gap: 2mm; margin: 2mm 0; }
 .figure { border: 1px solid #999; border-radius: 2mm; padding: 1.5mm 2mm; }
 .figure b { display: block; font-size: 13pt; }
-.figure span { font-size: 8pt; color: #333; }
+.figure span { font-size: 8pt; color: #333; display: block; }
+.figure small { font-size: 6.5pt; color: #555; display: block; }
 table { border-collapse: collapse; width: 100%; margin: 1mm 0 2mm; }
 th, td { border: 1px solid #999; padding: 0.8mm 1.5mm; text-align: left; vertical-align: top; }
 th { background: #e8e8e8; }
@@ -66,7 +77,9 @@ def sheet_html(sheet: TerritorySheet) -> str:
         f'<p class="headline">{html_text(headline(sheet))}</p>',
         '<div class="figures">',
     ]
-    out += [f'<div class="figure"><b>{html_text(v)}</b><span>{html_text(k)}</span></div>' for k, v in figures(sheet)]
+    out += [f'<div class="figure"><b>{html_text(v)}</b><span>{html_text(k)}</span>'
+            f'<small>Source : {html_text(src)}</small></div>'
+            for (k, v), src in zip(figures(sheet), figure_sources(sheet))]
     out.append("</div>")
 
     where = "depuis la mairie" if sheet.kind == "commune" else "depuis la mairie la plus éloignée"
@@ -82,7 +95,8 @@ def sheet_html(sheet: TerritorySheet) -> str:
         out.append(
             f'<tr class="{"in" if r.compté else "out"}"><td><i class="swatch" '
             f'style="background:{html_attr(network_colour(r.network))}"></i>{html_text(r.réseau)}{counted}</td>'
-            f'<td class="num">{html_text(access_time(r.minutes))}</td><td class="num">{html_text(fr.km(r.km))}</td>'
+            f'<td class="num">{html_text(access_range(r.minutes, r.minutes_low, r.minutes_high))}</td>'
+            f'<td class="num">{html_text(fr.km(r.km))}</td>'
             f"<td>{html_text(site) or '—'}</td><td>{mark}</td></tr>"
         )
     out.append("</tbody></table>")
@@ -108,7 +122,7 @@ def sheet_html(sheet: TerritorySheet) -> str:
     if sheet.zones:
         out.append("<h2>Zone mal desservie</h2>")
         for z in sheet.zones:
-            names = ", ".join(z["communes"])
+            names = zone_communes(z)
             out.append(
                 f"<p><b>Zone {html_text(z['zone_id'])}</b> (rang {z['rank']} par demande non couverte) : "
                 f"{html_text(fr.integer(z['population']))} habitants au-delà du seuil, "
@@ -128,13 +142,15 @@ def sheet_html(sheet: TerritorySheet) -> str:
             out.append(
                 f"<tr><td>{html_text(str(r.commune))} ({html_text(str(r.insee))})</td>"
                 f'<td class="num">{html_text(fr.integer(r.population))}</td>'
-                f'<td class="num">{html_text(access_time(r.minutes))}</td>'
+                f'<td class="num">{html_text(_commune_time(r.minutes, r.à_confirmer))}</td>'
                 f'<td class="num">{html_text(fr.integer(r.population_hors_seuil))}</td>'
                 f"<td>{html_text(r.zone) if isinstance(r.zone, str) else '—'}</td></tr>"
             )
         out.append("</tbody></table>")
         if more > 0:
-            out.append(f"<p><small>… et {more} autres communes, plus proches d'une aide.</small></p>")
+            out.append(f"<p><small>… et {more} autres communes, plus proches d'une aide "
+                       f"({html_text(fr.integer(sheet.communes['population_hors_seuil'].iloc[MAX_COMMUNES:].sum()))}"
+                       " habitants au-delà du seuil).</small></p>")
 
     out.append("<h2>Comment lire cette fiche</h2><ul class=\"notes\">")
     out += [f"<li>{html_text(n)}</li>" for n in notes(sheet)]
@@ -209,27 +225,37 @@ def sheet_pdf_bytes(sheet: TerritorySheet) -> bytes:
                    padding=1.5)  # type: ignore[arg-type]  # fpdf2 pads in mm: a float works
     pdf.ln(1.5)
     boxes = figures(sheet)
-    box_w, box_h = (width - 4) / 3, 12
+    credits_of = figure_sources(sheet)
+    box_w, box_h = (width - 4) / 3, 16.5
     top = pdf.get_y()
     for i, (label, value) in enumerate(boxes):
         x, y = pdf.l_margin + (i % 3) * (box_w + 2), top + (i // 3) * (box_h + 2)
+        inner = box_w - 3
         pdf.set_draw_color(153, 153, 153)
         pdf.rect(x, y, box_w, box_h, round_corners=True, corner_radius=1.5)
         pdf.set_xy(x + 1.5, y + 1)
-        pdf.set_font("DejaVu", "B", 11)
-        pdf.cell(box_w - 3, 5.5, value)
-        pdf.set_xy(x + 1.5, y + 6.5)
-        pdf.set_font("DejaVu", "", 6.8)
+        if _fit(pdf, value, inner, "B", 11, 7.5) is None:  # a long text: two lines
+            pdf.set_font("DejaVu", "B", 6)
+            pdf.multi_cell(inner, 2.7, value, max_line_height=2.7)
+        else:
+            pdf.cell(inner, 5.5, value)
+        pdf.set_xy(x + 1.5, y + 6.6)
         pdf.set_text_color(51, 51, 51)
-        pdf.cell(box_w - 3, 4, label)
+        _fit(pdf, label, inner, "", 6.8, 5.2)
+        pdf.cell(inner, 3.8, label)
+        pdf.set_xy(x + 1.5, y + 10.4)
+        note = f"Source : {credits_of[i]}"
+        pdf.set_font("DejaVu", "", 4.6 if pdf.get_string_width(note) > 3 * inner else 5)
+        pdf.multi_cell(inner, 1.9, note, max_line_height=1.9)
         pdf.set_text_color(17, 17, 17)
-    pdf.set_xy(pdf.l_margin, top + 2 * (box_h + 2))
+    pdf.set_xy(pdf.l_margin, top + ((len(boxes) + 2) // 3) * (box_h + 2))
 
     where = "depuis la mairie" if sheet.kind == "commune" else "depuis la mairie la plus éloignée"
     section(f"Temps d'accès à l'aide la plus proche, par réseau ({where})")
     table(
         ["Réseau", "Temps", "Distance", "Site le plus proche", f"< {fr.duration(sheet.threshold)}"],
-        [[r.réseau + ("" if r.compté else " (non compté)"), access_time(r.minutes), fr.km(r.km),
+        [[r.réseau + ("" if r.compté else " (non compté)"), access_range(r.minutes, r.minutes_low, r.minutes_high),
+          fr.km(r.km),
           ", ".join(str(x) for x in (r.site, r.commune_site) if isinstance(x, str)) or "—",
           "oui" if r.dans_le_seuil else "non"] for r in sheet.access.itertuples()],
         (44, 22, 18, 86, 16), {1, 2},
@@ -252,7 +278,7 @@ def sheet_pdf_bytes(sheet: TerritorySheet) -> bytes:
             text(
                 f"Zone {z['zone_id']} (rang {z['rank']} par demande non couverte) : "
                 f"{fr.integer(z['population'])} habitants au-delà du seuil, {fr.integer(z['unmet_demand'])} "
-                f"personnes en difficulté numérique sans aide proche. Communes : {', '.join(z['communes'])}.",
+                f"personnes en difficulté numérique sans aide proche. Communes : {zone_communes(z)}.",
                 8.5,
             )
     if sheet.kind == "epci" and not sheet.communes.empty:
@@ -260,7 +286,7 @@ def sheet_pdf_bytes(sheet: TerritorySheet) -> bytes:
         section("Communes, de la plus éloignée à la plus proche d'une aide")
         table(
             ["Commune", "Population", "Temps", "Habitants au-delà du seuil", "Zone"],
-            [[f"{r.commune} ({r.insee})", fr.integer(r.population), access_time(r.minutes),
+            [[f"{r.commune} ({r.insee})", fr.integer(r.population), _commune_time(r.minutes, r.à_confirmer),
               fr.integer(r.population_hors_seuil), r.zone if isinstance(r.zone, str) else "—"]
              for r in shown.itertuples()],
             (70, 26, 26, 44, 20), {1, 2, 3},
@@ -271,6 +297,22 @@ def sheet_pdf_bytes(sheet: TerritorySheet) -> bytes:
     for note in notes(sheet):
         text(f"• {note}", 7.5, "", 3.6, (51, 51, 51))
     return bytes(pdf.output())
+
+
+def _fit(pdf: FPDF, text: str, width: float, style: str, size: float, smallest: float) -> float | None:
+    """Set the largest DejaVu size in [smallest, size] (half-point steps) at which ``text`` fits
+    ``width`` on one line and return it; ``None`` (font left at ``smallest``) when none does."""
+    while size >= smallest:
+        pdf.set_font("DejaVu", style, size)
+        if pdf.get_string_width(text) <= width:
+            return size
+        size -= 0.5
+    return None
+
+
+def _commune_time(minutes: float, doubtful: bool) -> str:
+    """A commune's access time, « à confirmer » when its interval straddles the threshold."""
+    return f"{access_time(minutes)} ({TO_CONFIRM})" if doubtful else access_time(minutes)
 
 
 def sheet_file_name(sheet: TerritorySheet, suffix: str) -> str:

@@ -20,6 +20,33 @@ from planner.outputs.validate import validate_plan
 
 # --------------------------------------------------------------------------- rows
 
+#: What every export says of a host whose hours are the defaults of its kind.
+HOURS_TO_CONFIRM = "horaires à confirmer"
+
+
+def hours_status(known: Any) -> str:
+    """``"connus"`` or « horaires à confirmer »."""
+    return "connus" if bool(known) else HOURS_TO_CONFIRM
+
+
+def host_hours_text(row: Any) -> str:
+    """The host's hours in French, with « (horaires à confirmer) » when they are defaults."""
+    text = getattr(row, "hours", "") or "horaires non renseignés"
+    return text if bool(getattr(row, "hours_known", True)) else f"{text} ({HOURS_TO_CONFIRM})"
+
+
+def cycle_weeks(plan: PlanTables) -> int:
+    """Weeks of the plan's cycle: each visit comes back after this many weeks."""
+    weeks = [int(plan.meta.get("cycle_weeks") or 0), int(plan.meta.get("interval_weeks") or 1)]
+    if len(plan.visits):
+        weeks.append(int(plan.visits["week"].max()))
+    return max(weeks)
+
+
+def recurrence_text(weeks: int) -> str:
+    """« chaque semaine », « toutes les 2 semaines »..."""
+    return "chaque semaine" if weeks == 1 else f"toutes les {weeks} semaines"
+
 
 def full_address(row: Any) -> str:
     """Return a visit's address, postcode and commune on one line."""
@@ -107,6 +134,9 @@ def visit_table(plan: PlanTables) -> pd.DataFrame:
             "Arrivée": v["arrival"],
             "Début": v["start"],
             "Fin": v["end"],
+            "Horaires du lieu": v["hours"].where(v["hours"] != "", "horaires non renseignés"),
+            "Statut des horaires": v["hours_known"].map(hours_status),
+            "Téléphone": v["phone"],
             "Trajet depuis l'étape précédente (min)": v["drive_minutes"].round(1),
             "Distance depuis l'étape précédente (km)": v["km"].round(1),
             "Demande desservie": v["demand"].round(1),

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 from shapely.geometry import LineString, MultiLineString
 
-from planner import fr
+from planner import config, fr
 from planner.data.hours import DAY_NAMES, DAYS
 from planner.errors import DataError
 from planner.optimize.tables import PlanTables
@@ -27,7 +27,10 @@ VISIT_COLUMNS: tuple[str, ...] = (
     "postcode", "insee", "commune", "lon", "lat", "arrival", "start", "end", "drive_minutes",
     "km", "demand",
 )
-#: Columns the ``days`` table must have (``route`` is optional).
+#: Optional ``visits`` columns: whether the host's hours are its own (default true), the
+#: hours as French text and the host's phone (default empty).
+OPTIONAL_VISIT_COLUMNS: tuple[str, ...] = ("hours_known", "hours", "phone")
+#: Columns the ``days`` table must have (``route``, ``lunch_start``, ``lunch_end`` are optional).
 DAY_COLUMNS: tuple[str, ...] = (
     "advisor", "advisor_name", "week", "day", "base", "base_lon", "base_lat", "depart",
     "return", "drive_minutes", "km",
@@ -96,6 +99,29 @@ def _times(frame: pd.DataFrame, column: str, table: str) -> tuple[pd.Series, pd.
     return text, mins
 
 
+def _flags(frame: pd.DataFrame, column: str, table: str) -> pd.Series:
+    """A boolean column (absent: true); ``true/false``, ``1/0``, ``oui/non`` accepted."""
+    if column not in frame.columns:
+        return pd.Series(True, index=frame.index, dtype=bool)
+    words = {"true": True, "1": True, "oui": True, "vrai": True,
+             "false": False, "0": False, "non": False, "faux": False}
+    text = frame[column].map(lambda x: _as_text(x).lower())
+    _fail(~text.isin(list(words)), frame[column], table, column, "vrai ou faux")
+    return text.map(words).astype(bool)
+
+
+def _optional_times(frame: pd.DataFrame, column: str, table: str) -> pd.Series:
+    """An optional ``HH:MM`` column: normalised texts, ``""`` where blank or absent."""
+    if column not in frame.columns:
+        return pd.Series("", index=frame.index, dtype=object)
+    text = frame[column].map(_as_text)
+    out = pd.Series("", index=frame.index, dtype=object)
+    given = text != ""
+    if given.any():
+        out[given] = _times(frame[given], column, table)[0]
+    return out
+
+
 def _as_text(value: Any) -> str:
     if value is None or (not isinstance(value, str) and pd.isna(value)):
         return ""
@@ -114,7 +140,7 @@ def _key_columns(src: pd.DataFrame, table: str) -> pd.DataFrame:
     """The checked ``advisor``, ``week`` and ``day`` columns of a table."""
     out = pd.DataFrame(index=src.index)
     out["advisor"] = _integers(src, "advisor", table)
-    out["week"] = _integers(src, "week", table, (1, 2))
+    out["week"] = _integers(src, "week", table, (1, 2, 3, 4))
     out["day"] = _days_key(src, table)
     return out
 
@@ -171,8 +197,14 @@ def _validate_meta(meta: dict[str, Any] | None) -> dict[str, Any]:
                 hint=_HINT,
             )
         unvisited.append({k: _as_text(item.get(k)) for k in ("name", "insee", "reason")})
+    frequency = _as_text(meta.get("frequency")) or "weekly"
+    if frequency not in config.FREQUENCY_WEEKS:
+        raise DataError(f"métadonnées du plan : fréquence « {frequency} » inconnue", column="frequency",
+                        hint="weekly, fortnightly ou fourweekly")
     return {
         **meta,
+        "frequency": frequency,
+        "interval_weeks": config.FREQUENCY_WEEKS[frequency],
         "territory": _as_text(meta.get("territory")) or "territoire",
         "generated": generated.isoformat(),
         "sources": [s.strip() for s in sources if s.strip()],
@@ -253,6 +285,9 @@ def validate_plan(plan: PlanTables) -> PlanTables:
     )
     for col in ("drive_minutes", "km", "demand"):
         v[col] = _floats(src_v, col, "visites", 0, math.inf)
+    v["hours_known"] = _flags(src_v, "hours_known", "visites")
+    for col in ("hours", "phone"):
+        v[col] = (src_v[col].map(_as_text) if col in src_v.columns else pd.Series("", index=src_v.index)).astype(object)
 
     key = ["advisor", "week", "day"]
     d = _key_columns(src_d, "journées")
@@ -275,6 +310,8 @@ def validate_plan(plan: PlanTables) -> PlanTables:
     _fail(dep > ret, src_d["return"], "journées", "return", "un retour après le départ")
     for col in ("drive_minutes", "km"):
         d[col] = _floats(src_d, col, "journées", 0, math.inf)
+    for col in ("lunch_start", "lunch_end"):
+        d[col] = _optional_times(src_d, col, "journées")
     routes = src_d["route"] if "route" in src_d.columns else pd.Series(None, index=src_d.index)
     d["route"] = pd.Series(
         [_route_value(r, int(i) + 1) for i, r in routes.items()], index=d.index, dtype=object

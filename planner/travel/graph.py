@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import json
 import logging
+import zipfile
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -394,11 +395,18 @@ def save_compact(graph: RoadGraph, target: Path, *, compress: bool = False) -> N
     names = [n for n in _ARRAYS if not (compress and n in ("x", "y"))]
     arrays = {name: getattr(graph, name) for name in names}
     meta = {"crs_metric": graph.crs_metric, "report": graph.report.summary(), "format": ROADS_FORMAT}
-    save = np.savez_compressed if compress else np.savez
+    arrays = {"meta": np.array(json.dumps(meta, ensure_ascii=False)), **arrays}
+    method = zipfile.ZIP_DEFLATED if compress else zipfile.ZIP_STORED
 
     def write(tmp: Path) -> None:
-        with open(tmp, "wb") as fh:
-            save(fh, meta=np.array(json.dumps(meta, ensure_ascii=False)), **arrays)
+        # The same graph gives the same bytes: np.savez stamps each member with the
+        # current time, so a rebuilt bundle would change while its data did not.
+        with zipfile.ZipFile(tmp, "w", compression=method, allowZip64=True) as archive:
+            for name, array in arrays.items():
+                member = zipfile.ZipInfo(f"{name}.npy", date_time=(1980, 1, 1, 0, 0, 0))
+                member.compress_type = method
+                with archive.open(member, "w", force_zip64=True) as fh:
+                    np.lib.format.write_array(fh, np.asanyarray(array), allow_pickle=False)
 
     cache.atomic_write(target, write)
 

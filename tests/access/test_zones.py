@@ -190,3 +190,33 @@ def test_underserved_zone_of_reunion_centroid_is_on_the_island(reunion):
     assert sum(len(c) for c in zones["communes"]) == 6
     island = reunion.polygon.buffer(0.01)
     assert all(island.contains(shapely.Point(x, y)) for x, y in zip(zones["centroid_lon"], zones["centroid_lat"]))
+
+
+def test_zone_members_leave_covered_communes_out() -> None:
+    """MADE-UP rows: a commune enters a zone only when not covered (town hall within the
+    threshold and at least half its inhabitants within)."""
+    from planner.access.zones import covered, zone_members
+
+    frame = pd.DataFrame({
+        "minutes": [10.0, 10.0, 40.0, 40.0, np.inf, 25.0],
+        "population_within": [100.0, 30.0, 0.0, 80.0, 0.0, 50.0],
+        "population_out": [0.0, 70.0, 50.0, 20.0, 10.0, 50.0],
+    })
+    assert covered(frame, 30).tolist() == [True, False, False, False, False, True]
+    assert zone_members(frame, 30).tolist() == [False, True, True, True, True, False]
+
+
+def test_corsican_zones_hold_no_covered_commune(coverage) -> None:
+    from planner.access.zones import covered
+
+    c = coverage.communes
+    in_zone = c["zone_id"].notna().to_numpy()
+    assert in_zone.sum() > 100  # default help networks: many communes beyond 30 minutes
+    assert not (in_zone & covered(c, coverage.threshold)).any()
+    members = {code for codes in coverage.zones["communes"] for code in codes}
+    assert members == set(c.loc[in_zone, "insee"])
+    assert not members & {"2A142", "2A300", "2B007", "2B166", "2B273"}  # Levie... (issue 13)
+    # every commune in a zone has inhabitants beyond the threshold, its time says so
+    rows = c[in_zone]
+    assert (rows["population_out"] > 0).all()
+    assert ((rows["minutes"] > coverage.threshold) | (rows["population_out"] > rows["population_within"])).all()

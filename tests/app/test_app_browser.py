@@ -13,98 +13,44 @@ tiles as a plain grey tile). Timings are printed, never asserted.
 from __future__ import annotations
 
 import os
-import socket
-import struct
-import subprocess
-import sys
 import time
-import urllib.request
-import zlib
 from pathlib import Path
 
 import pytest
 
+from tests.app._server import ARGS, CHROMIUM, ROOT, TILE, app_server  # noqa: F401  (imported by other tests)
+from tests.app._server import free_port as _free_port  # noqa: F401
+from tests.app._server import offline_routes as _offline_routes
+from tests.app._server import requirements as _browser_requirements
+from tests.app._server import settle as _settle
+
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.xdist_group("browser")]
 
-ROOT = Path(__file__).resolve().parents[2]
-CHROMIUM = Path("/usr/bin/chromium")
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--disable-sync", "--no-first-run"]
 MAP_IFRAME = "iframe[title='streamlit_folium.st_folium']"
 
 
-def _grey_tile(size: int = 256, grey: int = 0xEE) -> bytes:
-    """A plain light-grey PNG map tile (answered for every tile request)."""
-    raw = b"".join(b"\x00" + bytes([grey] * 3 * size) for _ in range(size))
-
-    def chunk(tag: bytes, data: bytes) -> bytes:
-        return struct.pack(">I", len(data)) + tag + data + struct.pack(">I", zlib.crc32(tag + data) & 0xFFFFFFFF)
-
-    header = struct.pack(">IIBBBBB", size, size, 8, 2, 0, 0, 0)
-    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b"")
-
-
-TILE = _grey_tile()
-
-
 def _requirements() -> None:
-    """Skip (or fail under CI=true) when the browser or Playwright is missing."""
-    problems = []
-    if not CHROMIUM.exists():
-        problems.append(f"{CHROMIUM} absent (apt-get install chromium)")
-    try:
-        import playwright.sync_api  # noqa: F401
-    except ImportError:
-        problems.append("paquet playwright absent (pip install -e '.[dev]')")
+    """Skip (or fail under CI=true) when the browser, Playwright or the local Leaflet is missing."""
+    _browser_requirements()
     try:
         import js_lib_leaflet  # noqa: F401
     except ImportError:
-        problems.append("paquet django-js-lib-leaflet absent (pip install -e '.[dev]')")
-    if problems:
-        message = "test navigateur impossible : " + " ; ".join(problems)
+        message = "test navigateur impossible : paquet django-js-lib-leaflet absent (pip install -e '.[dev]')"
         if os.environ.get("CI") == "true":
             pytest.fail(message)
         pytest.skip(message)
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
 def server(corsica_data, tmp_path_factory):
     """``streamlit run app.py`` on a free port of 127.0.0.1; yields its URL."""
     _requirements()
-    port = _free_port()
     log = tmp_path_factory.mktemp("streamlit") / "server.log"
-    env = dict(os.environ, PLANNER_DATA_DIR=str(corsica_data))
-    command = [
-        sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
-        "--server.address", "127.0.0.1", "--server.port", str(port), "--browser.gatherUsageStats", "false",
+    with app_server(corsica_data, log, extra=[
+        "--server.headless", "true", "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false",
         "--server.fileWatcherType", "none", "--client.toolbarMode", "viewer",
-    ]
-    with open(log, "w") as out:
-        process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 120
-        while True:
-            try:
-                urllib.request.urlopen(f"{url}/_stcore/health", timeout=2).read()
-                break
-            except OSError:
-                if process.poll() is not None or time.monotonic() > deadline:
-                    pytest.fail(f"le serveur Streamlit n'a pas démarré :\n{log.read_text()[-3000:]}")
-                time.sleep(0.5)
+    ]) as url:
         yield url
-    finally:
-        process.terminate()
-        try:
-            process.wait(15)
-        except subprocess.TimeoutExpired:
-            process.kill()
 
 
 @pytest.fixture(scope="module")
@@ -116,31 +62,6 @@ def browser(server):
         chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=ARGS)
         yield chromium
         chromium.close()
-
-
-def _offline_routes(server: str):
-    """Answer the map's CDN requests locally, so the test runs without internet."""
-    import js_lib_leaflet
-
-    leaflet = Path(js_lib_leaflet.__file__).parent / "static" / "js_lib_leaflet"
-
-    def route(request_route) -> None:
-        url = request_route.request.url
-        if url.startswith(server):
-            return request_route.continue_()
-        name = url.split("?")[0].rsplit("/", 1)[-1]
-        if name in ("leaflet.js", "leaflet.css"):
-            kind = "application/javascript" if name.endswith(".js") else "text/css"
-            return request_route.fulfill(path=str(leaflet / name), content_type=kind)
-        if name.endswith(".png"):
-            return request_route.fulfill(body=TILE, content_type="image/png")
-        if name.endswith(".js"):
-            return request_route.fulfill(body="", content_type="application/javascript")
-        if name.endswith(".css"):
-            return request_route.fulfill(body="", content_type="text/css")
-        return request_route.fulfill(status=404, body="")
-
-    return route
 
 
 @pytest.fixture
@@ -177,17 +98,10 @@ def _map_frame(page, timeout_s: float = 240):
     raise AssertionError("la carte Leaflet ne s'est pas affichée")
 
 
-def _settle(page) -> None:
-    """Wait until Streamlit has finished running the script."""
-    page.wait_for_function(
-        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=240_000
-    )
-    page.wait_for_timeout(800)
-
-
 def _shot(page, screenshots: Path | None, name: str) -> None:
     if screenshots is not None:
         page.wait_for_timeout(1500)
+        _settle(page)  # a cached call's spinner may show up after the first settle
         page.screenshot(path=str(screenshots / f"{name}.png"))
 
 
@@ -199,13 +113,14 @@ def test_couverture_map_and_layers_render(page, server, screenshots) -> None:
     overlays = frame.eval_on_selector_all(".leaflet-control-layers-overlays label", "ls => ls.map(l => l.textContent.trim())")
     assert overlays[0] == "Temps d'accès à l'aide la plus proche"
     assert "● Zones mal desservies" in overlays
-    names = [o.split(" (")[0] for o in overlays[2:]]
-    assert names == ["● La Poste", "● France Services", "● Conseillers numériques", "● Aidants Connect",
-                     "● Croix-Rouge française"]
+    names = [o.split(" (")[0] for o in overlays[2:-1]]  # each network's symbol is an inline SVG
+    assert names == ["La Poste", "France Services", "Conseillers numériques", "Aidants Connect",
+                     "Croix-Rouge française"]
+    assert overlays[-1] == "Fond de carte OpenStreetMap (en ligne)"  # optional tiles, off at first
     attribution = frame.text_content(".leaflet-control-attribution")
     assert "© les contributeurs d'OpenStreetMap" in attribution and "La Poste (2020)" in attribution
     assert "ANCT (2024-08)" in attribution
-    legend = frame.text_content(".planner-legend")
+    legend = frame.text_content(".leaflet-right .planner-legend")  # the sites' legend is bottom left
     assert legend.startswith("Temps d'accès à l'aide la plus proche") and "60\u00a0min et plus" in legend
     # vector layers are drawn on a canvas covering the map
     size = frame.eval_on_selector("canvas.leaflet-zoom-animated", "c => [c.width, c.height]")

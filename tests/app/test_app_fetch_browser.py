@@ -33,7 +33,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.xdist_group("br
 
 BUTTON = "Télécharger les données de ce territoire"
 COMPARATEUR_PATH = "/indicators/comparateur_2024/communes_latest.csv"
-DENSITE_PATH = "/indicators/densite/grille_densite_4niv_latest.csv"
+DENSITE_PATH = "/indicators/densite/grille_densite_latest.xlsx"
 
 
 def _data_folder(real_data: Path, root: Path) -> Path:
@@ -118,7 +118,7 @@ def test_download_button_fails_then_succeeds(tab, app_server, loopback) -> None:
     text = tab.locator("[data-testid='stAlert']").first.inner_text()
     assert "Grille communale de densité (4 niveaux) : vitesses par défaut" in text
     assert "Comparateur de territoires — population, chômage : taux de chômage non renseigné" in text
-    assert "*" not in text and "grille_densite_4niv_*" not in tab.content()  # no raw file pattern
+    assert "*" not in text and "grille_densite_*" not in tab.content()  # no raw file pattern
     tab.get_by_role("button", name=BUTTON).click()
     progress = tab.locator("[data-testid='stProgress']")
     progress.wait_for()
@@ -131,7 +131,7 @@ def test_download_button_fails_then_succeeds(tab, app_server, loopback) -> None:
     assert "à la main ici" in message  # what to do
     assert "Traceback" not in tab.content()
     tab.get_by_text("Téléchargement réussi : Grille communale de densité (4 niveaux).").wait_for()
-    assert (data / "indicators/densite/grille_densite_4niv_latest.csv").is_file()
+    assert (data / "indicators/densite/grille_densite_latest.xlsx").is_file()
 
     # second try: the comparateur is served; the notice then goes away
     loopback.behaviours.clear()

@@ -80,6 +80,9 @@ def test_couverture_shows_planner_figures_and_follows_the_threshold(app: AppTest
     assert _metric(app, f"Population à moins de {MIN30}") == fr.integer(s30["population_within"])
     assert _metric(app, f"Population au-delà de {MIN30}") == fr.integer(s30["population_underserved"])
     assert _metric(app, "Zones mal desservies") == str(len(s30["zones"]))
+    served = next(m for m in app.metric if m.label == "Demande servie (estimation)")
+    assert served.value == fr.integer(s30["served_demand"])
+    assert served.delta == f"{fr.integer(s30['unserved_reachable_demand'])} à portée mais non servie"
     app.slider(key="threshold").set_value(45).run()
     _no_exception(app)
     assert _metric(app, f"Population à moins de {MIN45}") == fr.integer(s45["population_within"])
@@ -243,14 +246,14 @@ def test_uploads_join_every_page_and_a_bad_one_loses_nothing(app: AppTest, refer
 
 def test_demand_settings_apply_to_every_page(app: AppTest, reference) -> None:
     demand = reference["c30"].summary()["demand_within"]
-    assert _int(_metric(app, f"Demande à moins de {MIN30}")) == round(demand)
+    assert _int(_metric(app, f"Demande à portée ({MIN30})")) == round(demand)
     _switch(app, "donnees")
     app.number_input(key="dm_base_rate").set_value(30.8)
     next(b for b in app.button if b.label == "Appliquer").click().run()
     _no_exception(app)
     assert "Taux de base : 30,8\u00a0%" in app.code[0].value
     _switch(app, "couverture")
-    doubled = _int(_metric(app, f"Demande à moins de {MIN30}"))
+    doubled = _int(_metric(app, f"Demande à portée ({MIN30})"))
     assert abs(doubled - 2 * demand) <= 1  # demand is linear in the base rate
 
 
@@ -259,14 +262,14 @@ def test_donnees_shows_new_layers_activity_and_vintages(app: AppTest) -> None:
     _switch(app, "donnees")
     layers = _frame(app, "couche").set_index("couche")
     aidants = layers.loc["Aidants Connect — structures habilitées"]
-    assert (aidants["millésime"], aidants["lignes lues"], aidants["lignes gardées"]) == ("2024-02", 5227, 5181)
-    assert layers.loc["Indice de fragilité numérique 2023 — communes", "millésime"] == "2023-08"
+    assert (aidants["millésime"], aidants["lignes lues"], aidants["lignes gardées"]) == ("février 2024", 5227, 5181)
+    assert layers.loc["Indice de fragilité numérique 2023 — communes", "millésime"] == "août 2023"
     activity = _frame(app, "accompagnements")
     assert set(activity["département"]) == {"2A", "2B"}  # the selected territory's
-    assert any("millésime 2023-11" in c.value and "pas des chiffres par commune" in c.value
+    assert any("millésime novembre 2023" in c.value and "pas des chiffres par commune" in c.value
                for c in app.caption)
     vintages = _frame(app, "origine").set_index("origine")["millésime"]
-    assert vintages["indice de fragilité numérique 2023 (ANCT)"] == "2023-08"
+    assert vintages["indice de fragilité numérique 2023 (ANCT)"] == "août 2023"
 
 
 # --------------------------------------------------------------------------- Itinérance, modes
@@ -300,3 +303,81 @@ def test_modes_page_compares_four_modes(app: AppTest) -> None:
     _no_exception(app)
     table = app.dataframe[0].value
     assert len(table) == 4
+    assert any(i.value.startswith("À heures égales (2 conseillers, 70\u00a0h payées par semaine)") for i in app.info)
+
+
+# --------------------------------------------------------------------------- Itinérance: impossible requests
+
+
+def _plan_page(app: AppTest, commune: str | None = None) -> AppTest:
+    """The Itinérance page, on one commune of Corsica when ``commune`` is given."""
+    if commune:
+        app.radio(key="territory_mode").set_value("Commune").run()
+        app.text_input(key="commune_query").set_value(commune).run()
+    _switch(app, "itinerance")
+    app.slider(key="plan_time_limit").set_value(5)
+    return app
+
+
+def _submit(app: AppTest) -> AppTest:
+    next(b for b in app.button if b.label == "Calculer le plan").click().run()
+    _no_exception(app)
+    return app
+
+
+def _refused(app: AppTest, field: str, message: str) -> None:
+    """A French « Réglage impossible » naming the form field; no plan, map or export shown."""
+    errors = [e.value for e in app.error]
+    assert any(e.startswith(f"**Réglage impossible** — « {field} »") and message in e for e in errors), errors
+    assert not any("Données" in e for e in errors), errors
+    assert not [m for m in app.metric if m.label == "Visites"]
+    assert not app.get("download_button")
+    assert not [e for e in app.get("iframe")]
+
+
+@pytest.mark.parametrize(
+    ("widget", "value", "field", "message"),
+    [
+        (("number_input", "plan_advisors"), 0, "Nombre de conseillers", "il faut au moins un conseiller"),
+        (("multiselect", "plan_days"), [], "Jours travaillés", "aucun jour travaillé"),
+        (("radio", "plan_how"), "manual", "Arrêts choisis à la main", "aucun arrêt choisi à la main"),
+    ],
+)
+def test_impossible_plan_settings_are_refused_by_their_form_field(app: AppTest, widget, value, field,
+                                                                  message) -> None:
+    _plan_page(app)
+    kind, key = widget
+    getattr(app, kind)(key=key).set_value(value)
+    _refused(_submit(app), field, message)
+
+
+def test_more_stops_than_hosts_names_the_number_of_stops(app: AppTest) -> None:
+    """Corte (2B096) has far fewer hosts than 40: refused with the count, before any solver."""
+    _plan_page(app, "Corte")
+    assert app.selectbox(key="commune").value == "2B096"
+    app.slider(key="plan_stops").set_value(40)
+    _submit(app)
+    errors = [e.value for e in app.error]
+    hosts = re.search(r"n'a que (\d+) lieux? pouvant accueillir", " ".join(errors))
+    assert hosts and int(hosts.group(1)) < 40, errors
+    _refused(app, "Nombre d'arrêts", "40 arrêts demandés")
+
+
+def test_a_plan_without_any_visit_is_refused_not_shown(app: AppTest) -> None:
+    """Ajaccio (2A004): all its demand is within 30 min of counted help, no stop adds any."""
+    _plan_page(app, "Ajaccio")
+    app.slider(key="plan_stops").set_value(1)
+    _refused(_submit(app), "Seuil d'accès", "aucune visite")
+
+
+def test_a_failed_request_clears_the_old_plan_and_a_new_selection_marks_it_stale(app: AppTest) -> None:
+    _plan_page(app)
+    app.slider(key="plan_stops").set_value(3)
+    _submit(app)
+    assert _int(_metric(app, "Visites")) > 0
+    assert not any("ne correspond plus" in w.value for w in app.warning)
+    app.slider(key="threshold").set_value(35).run()  # the sidebar changes: the plan is marked stale
+    _no_exception(app)
+    assert any(w.value == "Ce plan ne correspond plus aux réglages : relancez le calcul." for w in app.warning)
+    app.number_input(key="plan_advisors").set_value(0)
+    _refused(_submit(app), "Nombre de conseillers", "il faut au moins un conseiller")

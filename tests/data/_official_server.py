@@ -1,17 +1,20 @@
 """A loopback HTTP server (127.0.0.1) answering like the official download endpoints.
 
-It serves the REAL snapshot files at the paths of their official URLs (geodata/sources.toml:
+It serves the REAL snapshot files (or the demo bundle's extracts of them) at the paths of their official URLs (geodata/sources.toml:
 ``/data-fair/api/v1/datasets/laposte-poincont2/raw``, ``/fr/datasets/r/<id>``,
 ``/fr/statistiques/fichier/<id>/<name>.zip``...) and at ``/<fetch_name>`` (the layout
 ``PLANNER_FETCH_BASE_URL`` uses). A layer whose manifest entry has an ``archive_member``
 is served as a zip built on the fly from the real CSV, under that member name, as INSEE
-serves its files. Like a real server it sends ``Content-Length``, ``Accept-Ranges`` and
+serves its files; the density grid and the AAV, which INSEE publishes as workbooks, are
+served as workbooks of the real rows below INSEE-like title rows. Like a real server it sends ``Content-Length``, ``Accept-Ranges`` and
 honours ``Range`` (206); per path, tests can make it cut the body in the middle (once),
 answer 404, or stall (timeout). Every request is recorded (path, ``Range`` header).
 """
 
 from __future__ import annotations
 
+import csv
+import functools
 import io
 import threading
 import time
@@ -20,6 +23,8 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import unquote, urlparse
+
+import openpyxl
 
 from planner.data import catalog
 
@@ -76,10 +81,34 @@ class OfficialServer:
             self._server.server_close()
 
 
-def body_of(layer: str, real_data: Path) -> bytes:
-    """The bytes an official endpoint serves for ``layer``: the real file, zipped when
-    the manifest names an ``archive_member`` (built on the fly)."""
-    raw = (real_data / SNAPSHOT_FILES[layer]).read_bytes()
+#: Layers INSEE publishes as workbooks: the sheet, and the title rows above the codes.
+WORKBOOKS: dict[str, tuple[str, list[str]]] = {
+    "densite": ("Grille_Densite", ["Grille communale de densité", "Géographie au 01/01/2022", ""]),
+    "aav": ("Composition_communale", ["Aires d'attraction des villes 2020",
+                                      "Découpage au 01/01/2023", ""]),
+}
+
+
+def _workbook(raw: bytes, sheet: str, title: list[str]) -> bytes:
+    """The real CSV rows as an INSEE workbook: title rows, then the codes row and the data
+    (a sheet listing something else first, as the AAV workbook does)."""
+    book = openpyxl.Workbook(write_only=True)
+    book.create_sheet("Documentation").append(["Variables : voir la feuille suivante"])
+    out = book.create_sheet(sheet)
+    for line in title:
+        out.append([line] if line else [])
+    for row in csv.reader(io.StringIO(raw.decode("utf-8-sig"))):
+        out.append(row)
+    buf = io.BytesIO()
+    book.save(buf)
+    return buf.getvalue()
+
+
+@functools.lru_cache(maxsize=32)
+def _body(layer: str, path: Path) -> bytes:
+    raw = path.read_bytes()
+    if layer in WORKBOOKS:
+        raw = _workbook(raw, *WORKBOOKS[layer])
     member = catalog.layer(layer).archive_member
     if not member:
         return raw
@@ -90,10 +119,20 @@ def body_of(layer: str, real_data: Path) -> bytes:
     return buf.getvalue()
 
 
+def body_of(layer: str, real_data: Path) -> bytes:
+    """The bytes an official endpoint serves for ``layer``: the real file, as a workbook
+    with INSEE's title rows where INSEE publishes one (:data:`WORKBOOKS`), zipped when the
+    manifest names an ``archive_member`` (built on the fly, once per file)."""
+    return _body(layer, real_data / SNAPSHOT_FILES[layer])
+
+
 def start(real_data: Path, layers: list[str] | None = None) -> OfficialServer:
-    """Start the server for ``layers`` (default: every layer of :data:`SNAPSHOT_FILES`)."""
+    """Start the server for ``layers`` (default: every layer of :data:`SNAPSHOT_FILES` whose
+    file ``real_data`` holds: the national snapshots, or the demo bundle's extracts)."""
     bodies: dict[str, bytes] = {}
     for name in layers or list(SNAPSHOT_FILES):
+        if layers is None and not (real_data / SNAPSHOT_FILES[name]).is_file():
+            continue  # the demo bundle holds no such file (no lieu de médiation in Corsica)
         lay = catalog.layer(name)
         data = body_of(name, real_data)
         bodies[unquote(urlparse(lay.url or "").path)] = data

@@ -37,9 +37,9 @@ def _serve(directory: Path) -> tuple[ThreadingHTTPServer, str]:
 
 
 @pytest.fixture(scope="module")
-def snapshot_server(real_data: Path) -> Iterator[str]:
-    """Base URL of a real HTTP server serving the real snapshot folder (read-only)."""
-    server, base = _serve(real_data)
+def snapshot_server(corsica_data: Path) -> Iterator[str]:
+    """Base URL of a real HTTP server serving the real files (snapshots, else the bundle)."""
+    server, base = _serve(corsica_data)
     yield base
     server.shutdown()
     server.server_close()

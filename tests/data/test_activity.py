@@ -117,3 +117,20 @@ def test_made_up_empty_totals_and_leading_zero(tmp_path):
     assert np.isnan(table.set_index("postcode").loc["20000", "users"])
     assert rep.rows_read == 4 and len(rep.rejected) == 1
     assert isinstance(table, pd.DataFrame)
+
+
+def test_corsica_departements_as_in_the_file(corsica_data):
+    """2A and 2B in conum_cra_departements_2023-11.json: the same on the national file and
+    on the bundle's extract."""
+    frame, report = load_activity_departements()
+    corse = frame.set_index("departement").loc[["2A", "2B"]]
+    assert corse["users"].tolist() == [2_365, 5_326]
+    assert corse["accompaniments"].tolist() == [3_537, 8_146]
+    assert report.vintage == "2023-11"
+
+
+def test_corsica_postcodes_as_in_the_file(corsica_data):
+    frame, _ = load_activity_postcodes()
+    corse = frame[frame["postcode"].str.startswith("20")].set_index("postcode")["users"]
+    assert len(corse) == 63
+    assert corse.loc[["20000", "20090", "20100"]].tolist() == [577, 504, 77]

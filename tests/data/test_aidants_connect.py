@@ -91,3 +91,13 @@ def test_made_up_quoted_line_breaks_and_inactive(tmp_path):
     line6 = sorted(i.reason for i in report.issues if i.row == 6 and i.action == "corrigée")
     assert line6[-2:] == ["nombre d'aidants non numérique : laissé inconnu",
                           "valeur d'activité illisible : structure gardée"]
+
+
+def test_corsican_structures_at_their_town_hall(corsica_data):
+    """The 42 active Corsican structures, from the national file or the bundle's extract."""
+    sites, report = load_aidants_connect(corsica_data / REAL)
+    corse = in_corsica(sites)
+    assert len(corse) == 42 and corse["site_id"].is_unique
+    assert corse["approximate"].all() and corse["advisors"].notna().all()
+    assert (corse["network"] == "aidants_connect").all()
+    assert report.vintage == "2024-02"

@@ -74,3 +74,11 @@ def test_made_up_merge_and_four_digit_codes(tmp_path):
     ("cnfs_structures_latest.csv", "défaut")])
 def test_file_vintage(tmp_path, name, vintage):
     assert file_vintage(tmp_path / name, "défaut") == vintage
+
+
+def test_corsican_structures_and_their_advisors(structures):
+    """31 Corsican host structures with 35 advisors, from the national file or the bundle."""
+    sites, report = structures
+    corse = in_corsica(sites)
+    assert len(corse) == 31 and int(corse["advisors"].sum()) == 35
+    assert corse["approximate"].all() and report.vintage == "2023-04"

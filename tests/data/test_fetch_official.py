@@ -19,10 +19,20 @@ import pytest
 from planner.data import catalog, download, fetch, status
 from planner.errors import DataError
 from planner.outputs.text.data import render_fetch
+from tests.conftest import has_snapshots
 from tests.data import _official_server as official
 
 LAPOSTE = "laposte/laposte_poincont2_2020.csv"
 COMPARATEUR = "indicators/comparateur_2024/communes.csv"
+#: Rows of the real comparateur served: the national snapshot, or the bundle's extract.
+COMPARATEUR_ROWS = 36_208 if has_snapshots() else 376
+
+
+@pytest.fixture(autouse=True)
+def _small_chunks(monkeypatch: pytest.MonkeyPatch) -> None:
+    """4 KiB reads, so that the bundle's small files (32 KB) are cut after whole chunks
+    as the national files (3 MB) are with the default 64 KiB."""
+    monkeypatch.setattr(download, "CHUNK_BYTES", 4096)
 
 
 def _sha(path: Path) -> str:
@@ -40,7 +50,6 @@ def server(corsica_data: Path) -> Iterator[official.OfficialServer]:
     srv.close()
 
 
-@pytest.mark.usefixtures("real_data")  # national snapshots
 def test_real_files_at_their_official_paths(corsica_data: Path, server: official.OfficialServer,
                                             data: Path) -> None:
     results = fetch.fetch(["la_poste", "france_services"], root=data,
@@ -55,7 +64,6 @@ def test_real_files_at_their_official_paths(corsica_data: Path, server: official
                             "laposte/laposte_poincont2_latest.csv"]
 
 
-@pytest.mark.usefixtures("real_data")  # national snapshots
 def test_insee_zip_is_opened_and_its_member_kept(corsica_data: Path, server: official.OfficialServer,
                                                  data: Path) -> None:
     results = fetch.fetch(["comparateur"], root=data, urls=server.urls("comparateur"),
@@ -73,10 +81,9 @@ def test_insee_zip_is_opened_and_its_member_kept(corsica_data: Path, server: off
     assert _files(data) == ["fetched.json", "indicators/comparateur_2024/communes_latest.csv"]
     # the loaders' reader counts the real rows in the extracted file
     rows = {s["name"]: s["rows"] for s in status.status_report(data)["layers"]}
-    assert rows["comparateur"] == 36_208
+    assert rows["comparateur"] == COMPARATEUR_ROWS
 
 
-@pytest.mark.usefixtures("real_data")  # national snapshots
 def test_cut_in_the_middle_resumes_with_range(corsica_data: Path, server: official.OfficialServer,
                                               data: Path) -> None:
     path = "/data-fair/api/v1/datasets/laposte-poincont2/raw"
@@ -95,7 +102,6 @@ def test_cut_in_the_middle_resumes_with_range(corsica_data: Path, server: offici
     assert _files(data) == ["fetched.json", "laposte/laposte_poincont2_latest.csv"]
 
 
-@pytest.mark.usefixtures("real_data")  # national snapshots
 def test_a_cut_download_resumes_on_the_next_fetch(corsica_data: Path, server: official.OfficialServer,
                                                   data: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     path = "/data-fair/api/v1/datasets/laposte-poincont2/raw"
@@ -117,7 +123,6 @@ def test_a_cut_download_resumes_on_the_next_fetch(corsica_data: Path, server: of
     assert _files(data) == ["fetched.json", "laposte/laposte_poincont2_latest.csv"]
 
 
-@pytest.mark.usefixtures("real_data")  # national snapshots
 def test_server_ignoring_range_restarts_from_zero(corsica_data: Path, server: official.OfficialServer,
                                                   data: Path) -> None:
     path = "/data-fair/api/v1/datasets/laposte-poincont2/raw"
@@ -127,7 +132,6 @@ def test_server_ignoring_range_restarts_from_zero(corsica_data: Path, server: of
     assert _sha(data / "laposte/laposte_poincont2_latest.csv") == _sha(corsica_data / LAPOSTE)
 
 
-@pytest.mark.usefixtures("real_data")  # national snapshots
 def test_checksum_mismatch_is_refused_and_keeps_nothing(server: official.OfficialServer,
                                                         data: Path) -> None:
     with pytest.raises(DataError, match="somme de contrôle différente") as err:
@@ -137,7 +141,6 @@ def test_checksum_mismatch_is_refused_and_keeps_nothing(server: official.Officia
     assert not data.exists()
 
 
-@pytest.mark.usefixtures("real_data")  # national snapshots
 def test_checksum_that_matches_is_accepted(corsica_data: Path, server: official.OfficialServer,
                                            data: Path) -> None:
     results = fetch.fetch(["la_poste"], root=data, urls=server.urls("la_poste"), progressbar=False,
@@ -145,7 +148,6 @@ def test_checksum_that_matches_is_accepted(corsica_data: Path, server: official.
     assert results[0].status == fetch.DOWNLOADED
 
 
-@pytest.mark.usefixtures("real_data")  # national snapshots
 def test_official_404_names_the_address_and_what_to_do(server: official.OfficialServer,
                                                        data: Path) -> None:
     server.behaviours["/fr/statistiques/fichier/2521169/base_cc_comparateur_csv.zip"] = \
@@ -157,7 +159,6 @@ def test_official_404_names_the_address_and_what_to_do(server: official.Official
     assert not data.exists()
 
 
-@pytest.mark.usefixtures("real_data")  # national snapshots
 def test_stalled_server_times_out(server: official.OfficialServer, data: Path) -> None:
     server.behaviours["/data-fair/api/v1/datasets/laposte-poincont2/raw"] = \
         official.Behaviour(stall_s=2.0)
@@ -168,7 +169,6 @@ def test_stalled_server_times_out(server: official.OfficialServer, data: Path) -
     assert not data.exists()
 
 
-@pytest.mark.usefixtures("real_data")  # national snapshots
 def test_download_the_loader_cannot_read_replaces_nothing(corsica_data: Path, data: Path,
                                                           server: official.OfficialServer) -> None:
     fetch.fetch(["comparateur"], root=data, urls=server.urls("comparateur"), progressbar=False)
@@ -177,7 +177,7 @@ def test_download_the_loader_cannot_read_replaces_nothing(corsica_data: Path, da
     # the "new edition" has other columns (here: the real Croix-Rouge file, zipped)
     server.bodies["/fr/statistiques/fichier/2521169/base_cc_comparateur_csv.zip"] = _zip(
         "base_cc_comparateur.csv", (corsica_data / "croix_rouge/structures_2015.csv").read_bytes())
-    with pytest.raises(DataError, match="colonnes absentes : insee_com") as err:
+    with pytest.raises(DataError, match="colonne\\(s\\) absente\\(s\\) : « insee_com ou codgeo »") as err:
         fetch.fetch(["comparateur"], root=data, urls=server.urls("comparateur"), progressbar=False)
     assert "rien n'a été remplacé" in str(err.value)
     assert "insee.fr/fr/statistiques/2521169" in str(err.value)  # the manifest's « how »
@@ -185,7 +185,6 @@ def test_download_the_loader_cannot_read_replaces_nothing(corsica_data: Path, da
     assert _files(data) == ["fetched.json", "indicators/comparateur_2024/communes_latest.csv"]
 
 
-@pytest.mark.usefixtures("real_data")  # national snapshots
 def test_zip_without_the_member_lists_what_it_holds(corsica_data: Path, data: Path,
                                                     server: official.OfficialServer) -> None:
     server.bodies["/fr/statistiques/fichier/2521169/base_cc_comparateur_csv.zip"] = _zip(
@@ -206,13 +205,16 @@ def _zip(member: str, payload: bytes) -> bytes:
     return buf.getvalue()
 
 
-@pytest.mark.usefixtures("real_data")  # national snapshots
 def test_territory_fetches_only_what_it_lacks(corsica_data: Path, data: Path,
                                               server: official.OfficialServer) -> None:
     (data / "laposte").mkdir(parents=True)
     shutil.copy(corsica_data / LAPOSTE, data / "laposte/laposte_poincont2_2020.csv")
     (data / "mediation").mkdir()
-    shutil.copy(corsica_data / official.SNAPSHOT_FILES["mediation_numerique"], data / "mediation")
+    lieux = corsica_data / official.SNAPSHOT_FILES["mediation_numerique"]
+    if lieux.is_file():
+        shutil.copy(lieux, data / "mediation")
+    else:  # the bundle has no lieu in Corsica: a made-up empty list stands for the file
+        (data / "mediation" / lieux.name).write_text("[]", "utf-8")
     (data / "indicators/ifn_2020/iris").mkdir(parents=True)
     for name in ("2A.csv", "headers.csv"):
         shutil.copy(corsica_data / "indicators/ifn_2020/iris" / name, data / "indicators/ifn_2020/iris")
@@ -236,7 +238,6 @@ def test_territory_fetches_only_what_it_lacks(corsica_data: Path, data: Path,
     assert "Territoire : 48" in text and "les fichiers nationaux couvrent toute la France" in text
 
 
-@pytest.mark.usefixtures("real_data")  # national snapshots
 def test_keep_going_reports_each_failure(server: official.OfficialServer, data: Path) -> None:
     urls = {"la_poste": server.base + "/absent.csv", **server.urls("france_services")}
     results = fetch.fetch(["la_poste", "france_services"], root=data, urls=urls,

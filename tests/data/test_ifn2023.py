@@ -83,3 +83,20 @@ def test_made_up_empty_total_takes_the_epci(tmp_path):
     assert by.loc["2A004", "ifn2023_source"] == "epci" and by.loc["2A004", "ifn2023_total"] == 5
     assert np.isnan(by.loc["2B033", "ifn2023_total"])  # 12 is outside 1..10
     assert any("hors de 0..10" in i.reason for i in report.issues)
+
+
+@pytest.mark.parametrize(("insee", "total"), [
+    ("2A004", 5.240322580645161),  # Ajaccio, ifn_communes_2023-08.csv « total »
+    ("2B033", 5.447684076857422),  # Bastia
+    ("2A041", 7.0),  # Bonifacio
+])
+def test_corsican_totals_as_in_the_file(ifn, insee, total):
+    frame, _ = ifn
+    row = frame.set_index("insee").loc[insee]
+    assert row["ifn2023_total"] == pytest.approx(total) and row["ifn2023_source"] == "commune"
+
+
+def test_every_corsican_commune_has_its_own_score(ifn):
+    frame, _ = ifn
+    corse = frame[frame["insee"].str[:2].isin(["2A", "2B"])]
+    assert len(corse) == 360 and corse["ifn2023_source"].eq("commune").all()

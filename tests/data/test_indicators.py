@@ -203,3 +203,37 @@ def test_commune_aggregate_of_multi_iris_commune(iris, table: pd.DataFrame) -> N
     assert table.loc["2A004", "ifn_population"] == pytest.approx(ajaccio["population"].sum())
     low = np.average(ajaccio["share_low_diploma"], weights=ajaccio["pop_15_plus_out_of_school"])
     assert table.loc["2A004", "share_low_diploma"] == pytest.approx(low)
+
+
+#: Corsican communes as the real files give them (revenus_communes.csv: med16, tp6016;
+#: grille de densité: dens4; comparateur: unemployed / active 15-64; AAV: cate_aav). The
+#: same values come from the national snapshots and from the demo bundle's extracts.
+CORSICA = [
+    ("2A004", 20412, 0.16, 2, 2735 / 32950, "11"),  # Ajaccio
+    ("2B033", 18020, 0.24, 2, 2287 / 20439, "11"),  # Bastia
+    ("2A247", 18003, 0.23, 2, 636 / 5210, "11"),  # Porto-Vecchio
+    ("2B120", 21761, 0.12, 2, 184 / 2766, "20"),  # Furiani
+    ("2A041", 18467, 0.18, 3, 210 / 1407, "30"),  # Bonifacio
+    ("2B353", 25515, 0.09, 2, 118 / 1439, "20"),  # Ville-di-Pietrabugno
+]
+
+
+@pytest.mark.parametrize(("insee", "income", "poverty", "density", "unemployment", "aav"), CORSICA)
+def test_corsican_commune_values_as_in_the_files(table: pd.DataFrame, insee: str, income: int,
+                                                 poverty: float, density: int,
+                                                 unemployment: float, aav: str) -> None:
+    row = table.loc[insee]
+    assert row["median_income"] == income
+    assert row["poverty_rate"] == pytest.approx(poverty)
+    assert row["poverty_source"] == "commune"
+    assert row["density_class"] == density
+    assert row["unemployment_rate"] == pytest.approx(unemployment)
+    assert row["aav_category"] == aav
+
+
+def test_corsican_secret_poverty_rate_from_its_epci(table: pd.DataFrame) -> None:
+    # 2B002 Aghione: tp6016 empty (secret); its EPCI, the CC de l'Oriente (200015162), has
+    # tp6016 = 29.7 in revenus_epci.csv
+    row = table.loc["2B002"]
+    assert row["median_income"] == 15431
+    assert row["poverty_rate"] == pytest.approx(0.297) and row["poverty_source"] == "epci"

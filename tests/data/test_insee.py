@@ -37,7 +37,7 @@ def test_filosofi_broken_files(tmp_path: Path, corsica_data: Path) -> None:
     no_column = _write(tmp_path / "revenus_communes.csv", "codgeo,libgeo,med16\n01001,X,22679\n")
     with pytest.raises(DataError) as err:
         insee.read_filosofi(no_column, epci)
-    assert "revenus_communes.csv" in str(err.value) and "« tp6016 »" in str(err.value)
+    assert "revenus_communes.csv" in str(err.value) and "« tp6016 »" in str(err.value)  # the edition's year, from med16
 
     good = _write(
         tmp_path / "revenus_communes.csv",
@@ -57,3 +57,16 @@ def test_filosofi_broken_files(tmp_path: Path, corsica_data: Path) -> None:
     assert (3, "med16", "corrigée") in reasons  # non-numeric value (line 3: header is line 1)
     assert (4, "", "rejetée") in reasons  # 3 fields instead of 5
     assert (5, "codgeo", "rejetée") in reasons  # unknown commune
+
+
+def test_comparateur_corsica_one_row_per_commune(corsica_data: Path) -> None:
+    """The 376 Corsican rows (one per commune and postcode) give Corsica's 360 communes,
+    their duplicates all agreeing (national snapshot or the bundle's extract)."""
+    path = corsica_data / "indicators/comparateur_2024/communes.csv"
+    report = new_report("comparateur", path)
+    raw = read_plain_csv(path, ["insee_com"], report)
+    raw = raw[raw["insee_com"].str[:2].isin(["2A", "2B"])]
+    assert len(raw) == 376
+    dedup = insee.deduplicate_comparateur(raw, report)
+    assert len(dedup) == 360 and dedup["insee_com"].is_unique
+    assert dedup["commune_type"].eq("COM").all() and not report.suspect

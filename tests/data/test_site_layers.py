@@ -250,3 +250,30 @@ def test_load_sites_skips_absent_layers_by_default(tmp_path, monkeypatch):
     assert reports["croix_rouge"].file == "" and reports["croix_rouge"].rows_read == 0
     with pytest.raises(DataError, match="aucun fichier pour la couche"):
         load_sites(["croix_rouge"])
+
+
+#: Sites inside Corsica per layer and per département (issue 2's counts, and the
+#: Aidants Connect structures of issue 10): the same from the national snapshots and
+#: from the demo bundle, which keeps every Corsican row verbatim.
+CORSICA_SITES = [
+    ("la_poste", {"2B": 106, "2A": 88}),
+    ("france_services", None),
+    ("conseiller_numerique", None),
+    ("croix_rouge", None),
+    ("aidants_connect", None),
+    ("town_hall", None),
+]
+CORSICA_TOTALS = {"la_poste": 194, "france_services": 37, "conseiller_numerique": 20,
+                  "croix_rouge": 12, "aidants_connect": 42, "town_hall": 360}
+
+
+@pytest.mark.parametrize(("name", "by_departement"), CORSICA_SITES)
+def test_corsican_sites_of_each_layer(corsica_data, name, by_departement):
+    sites, report = load_layer(name)  # the layers the bundle holds (no lieu de médiation)
+    check_canonical(sites)
+    corsica = in_corsica(sites)
+    assert len(corsica) == CORSICA_TOTALS[name]
+    assert corsica["site_id"].is_unique
+    if by_departement:
+        assert corsica["insee"].str[:2].value_counts().to_dict() == by_departement
+    assert report.rows_read >= len(corsica)  # every Corsican site comes from a row read

@@ -10,13 +10,16 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from planner import fr
+from planner import config, fr
 from planner.cli import app
 from planner.data import catalog, fetch, status
 from planner.data.sites import load_layer
 from planner.outputs.text.data import render_status
+from tests.conftest import has_snapshots
 
 LAPOSTE = "laposte/laposte_poincont2_2020.csv"
+#: Rows of the real La Poste export read: the national snapshot, or the bundle's extract.
+LAPOSTE_ROWS = 17_716 if has_snapshots() else 194
 
 
 def _sha(path: Path) -> str:
@@ -71,6 +74,7 @@ def test_status_of_an_empty_folder_says_absent(data: Path) -> None:
     text = render_status(report)
     assert text.splitlines()[1].split() == [
         "Couche",
+        "Dossier",
         "Fichier(s)",
         "Lignes",
         "Millésime",
@@ -97,13 +101,13 @@ def test_status_shows_a_fetched_layer_with_its_download_date(
     report = status.status_report(data)
     layers = {s["name"]: s for s in report["layers"]}
     la_poste = layers["la_poste"]
-    assert la_poste["rows"] == 17_716
+    assert la_poste["rows"] == LAPOSTE_ROWS
     assert la_poste["files"] == ["laposte/laposte_poincont2_latest.csv"]
     assert la_poste["fetched"]["sha256"] == _sha(data / "laposte" / "laposte_poincont2_latest.csv")
     assert layers["france_services"]["fetched"] is None
     date = la_poste["fetched"]["date"][:10]
-    assert f"téléchargé le {date}" in render_status(report)
-    assert fr.integer(17_716) in render_status(report)
+    assert f"téléchargé le {fr.vintage(date)}" in render_status(report)
+    assert fr.integer(LAPOSTE_ROWS) in render_status(report)
 
 
 def test_cli_status_json_is_one_object(real_data: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -141,27 +145,73 @@ def test_status_json_of_an_empty_folder_gives_a_source_for_every_layer(
     assert all(not s["present"] and s["rows"] is None and (s["url"] or s["how"]) for s in layers)
 
 
-def test_status_counts_the_rows_the_loader_reads(real_data: Path) -> None:
-    """The same reader: status counts exactly the loader's rows_read, layer by layer."""
-    statuses = {s.layer: s for s in status.status(real_data)}
-    for name in ("la_poste", "france_services", "conseiller_numerique", "croix_rouge",
-                 "partners", "mediation_numerique"):
+def test_status_counts_the_rows_the_loader_reads(corsica_data: Path) -> None:
+    """The same reader: status counts exactly the loader's rows_read, layer by layer
+    (on the bundle, the layers it holds: no partner or lieu de médiation in Corsica)."""
+    statuses = {s.layer: s for s in status.status(corsica_data)}
+    names = [n for n in ("la_poste", "france_services", "conseiller_numerique", "croix_rouge",
+                         "partners", "mediation_numerique") if statuses[n].files]
+    assert len(names) >= 4
+    for name in names:
         assert statuses[name].rows == load_layer(name)[1].rows_read, name
 
 
-def test_status_lists_a_file_the_loader_refuses_as_unreadable(real_data: Path,
+def test_status_lists_a_file_the_loader_refuses_as_unreadable(corsica_data: Path,
                                                              tmp_path: Path) -> None:
     """MADE-UP data folder: a La Poste export saved with « | » is refused by the loader,
     so status does not count its rows."""
     folder = tmp_path / "laposte"
     folder.mkdir()
-    text = (real_data / LAPOSTE).read_bytes().decode("latin-1").splitlines()[:4]
+    text = (corsica_data / LAPOSTE).read_bytes().decode("latin-1").splitlines()[:4]
     (folder / "laposte_pipe.csv").write_text("\n".join(line.replace(";", "|") for line in text),
                                             "utf-8")
-    shutil.copy(real_data / LAPOSTE, folder / "laposte_2020.csv")
+    shutil.copy(corsica_data / LAPOSTE, folder / "laposte_2020.csv")
     la_poste = {s.layer: s for s in status.status(tmp_path)}["la_poste"]
     assert la_poste.unreadable == ["laposte/laposte_pipe.csv"]
-    assert la_poste.rows == 17_716  # the readable file only
+    assert la_poste.rows == LAPOSTE_ROWS  # the readable file only
     report = status.status_report(tmp_path)
-    assert f"{fr.integer(17_716)} (1 illisible)" in render_status(report)
+    assert f"{fr.integer(LAPOSTE_ROWS)} (1 illisible)" in render_status(report)
 
+
+
+def test_status_table_shows_the_folder_of_each_layer(monkeypatch: pytest.MonkeyPatch,
+                                                     tmp_path: Path) -> None:
+    """An empty data folder with the demo bundle behind it: every layer the bundle holds
+    is shown as read from « lot démo », whose path the legend gives; JSON keeps ``folder``."""
+    bundle = config.BUNDLE_DIR
+    if not (bundle / "manifest.json").is_file():
+        pytest.skip("lot de démonstration geodata/demo/ absent de ce dépôt")
+    data = tmp_path / "data"
+    (data / "laposte").mkdir(parents=True)
+    (data / "laposte" / "laposte_2020.csv").write_bytes((bundle / LAPOSTE).read_bytes())
+    monkeypatch.setenv("PLANNER_DATA_DIR", str(data))
+    monkeypatch.setenv("PLANNER_BUNDLE_DIR", str(bundle))
+    report = status.status_report()
+    layers = {s["name"]: s for s in report["layers"]}
+    assert layers["la_poste"]["folder"] == str(data)
+    assert layers["france_services"]["folder"] == str(bundle)
+    assert layers["partners"]["folder"] is None  # no partner in Corsica
+    rows = {line.split()[0]: line.split()[1:3] for line in render_status(report).splitlines()[3:]
+            if line and not line.startswith(("Dossier", "-"))}
+    assert rows["la_poste"] == ["données", "laposte/laposte_2020.csv"]
+    assert rows["france_services"] == ["lot", "démo"]
+    assert rows["partners"][0] == "—"
+    assert f"Dossier « lot démo » : {bundle}" in render_status(report)
+    assert list(layers["la_poste"])[:8] == STATUS_KEYS
+
+
+def _bundle_layers() -> list[str]:
+    manifest = catalog.bundle_manifest(config.BUNDLE_DIR) or {}
+    return [n for n, e in manifest.get("layers", {}).items() if e.get("rows")]
+
+
+@pytest.mark.parametrize("name", _bundle_layers())
+def test_status_of_the_shipped_bundle_counts_the_rows_it_was_built_with(name: str) -> None:
+    """The demo bundle shipped in the repository (geodata/demo/, whatever the data folder):
+    ``planner data status`` counts, with the loaders' reader, exactly the rows
+    ``planner data bundle`` wrote into each layer's files (manifest.json)."""
+    entry = catalog.bundle_manifest(config.BUNDLE_DIR)["layers"][name]
+    layer = {s.layer: s for s in status.status(config.BUNDLE_DIR)}[name]
+    written = [f["path"] for f in entry["files"] if f.get("rows") is not None]
+    assert set(written) <= set(layer.files) and not layer.unreadable
+    assert layer.rows == entry["rows"] == sum(f["rows"] for f in entry["files"] if f.get("rows"))

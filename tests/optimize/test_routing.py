@@ -16,10 +16,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from planner import config
 from planner.data.hours import DAYS, minutes
 from planner.errors import SettingsError
 from planner.optimize.routing import plan_routes
-from planner.optimize.routing_input import Advisor, Stop
+from planner.optimize.routing_input import Advisor, Lunch, Stop
 from planner.optimize.routing_result import RoutePlan
 
 # MADE-UP places (minutes by road, symmetric, hand-written):
@@ -60,28 +61,53 @@ def _nb(text: str) -> str:
 
 
 def _travel_s(durations: np.ndarray, frm: int, to: int) -> int:
-    return math.ceil(durations[frm, to] / 60) * 60
+    """Travel rounded up to the 5-minute schedule grid, seconds."""
+    step = config.SCHEDULE_STEP_MIN * 60
+    return math.ceil(durations[frm, to] / step) * step
 
 
 def _check_invariants(
-    plan: RoutePlan, advisors: list[Advisor], stops: list[Stop], durations: np.ndarray
+    plan: RoutePlan,
+    advisors: list[Advisor],
+    stops: list[Stop],
+    durations: np.ndarray,
+    lunch: Lunch | None = None,
 ) -> None:
-    """Hours, windows, arrival = departure + travel, at most once per occurrence, driving limit."""
+    """Hours, windows, arrival = departure + travel (+ the break when taken on the way), at
+    most once per occurrence, driving limit, times on the 5-minute grid, the lunch break
+    inside its window with no permanence during it."""
     for a_plan, advisor in zip(plan.advisors, advisors):
         start, end = (minutes(t) * 60 for t in advisor.window)
         for day in a_plan.days:
             assert day.day in advisor.days
             if not day.visits:
-                assert day.departure is None
+                assert day.departure is None and day.lunch_start is None
                 continue
             assert start <= day.departure_s and day.back_s <= end
+            brk: tuple[int, int] | None = None
+            if lunch is not None and lunch.applies(advisor):
+                assert day.lunch_start_s is not None and day.lunch_end_s is not None
+                brk = (day.lunch_start_s, day.lunch_end_s)
+                ls, le = (m * 60 for m in lunch.window_minutes)
+                assert ls <= brk[0] and brk[1] <= le and brk[1] - brk[0] >= lunch.minutes * 60
+            else:
+                assert day.lunch_start is None
+
+            def leg(a: int, b: int, brk: tuple[int, int] | None = brk) -> int:
+                """The break, when it falls between a and b (it is then part of the leg)."""
+                return brk[1] - brk[0] if brk is not None and a <= brk[0] and brk[1] <= b else 0
+
             place, free_at = advisor.base, day.departure_s
             for visit in day.visits:
                 stop = stops[visit.stop]
-                assert visit.arrival_s == free_at + _travel_s(durations, place, stop.index)
+                travel = _travel_s(durations, place, stop.index)
+                assert visit.arrival_s in (free_at + travel, free_at + travel + leg(free_at, visit.arrival_s))
                 assert visit.start_s >= visit.arrival_s
                 assert visit.end_s - visit.start_s == stop.minutes * 60
                 assert start <= visit.start_s and visit.end_s <= end
+                assert visit.start_s % 300 == 0 and visit.arrival_s % 300 == 0
+                if brk is not None:
+                    assert visit.end_s <= brk[0] or visit.start_s >= brk[1]
                 if stop.hours is not None:
                     spans = [(minutes(o) * 60, minutes(c) * 60) for o, c in stop.hours[day.day]]
                     assert any(o <= visit.start_s and visit.end_s <= c for o, c in spans)
@@ -90,12 +116,13 @@ def _check_invariants(
                     == f"{visit.arrival_s // 3600:02d}:{visit.arrival_s % 3600 // 60:02d}"
                 )
                 place, free_at = stop.index, visit.end_s
-            assert day.back_s == free_at + _travel_s(durations, place, advisor.base)
+            travel = _travel_s(durations, place, advisor.base)
+            assert day.back_s in (free_at + travel, free_at + travel + leg(free_at, day.back_s))
+            if brk is not None:  # the break is outside every leg's driving
+                assert day.departure_s >= brk[1] or brk[0] >= day.departure_s
             if advisor.max_drive_minutes is not None:
                 assert day.drive_minutes <= advisor.max_drive_minutes + 1e-9
-    per_occurrence = Counter(
-        (v.stop, v.week if stops[v.stop].frequency == "weekly" else 0) for v in plan.visits
-    )
+    per_occurrence = Counter((v.stop, v.week) for v in plan.visits)
     assert max(per_occurrence.values(), default=0) <= 1
 
 
@@ -183,22 +210,23 @@ def test_required_stop_beats_a_more_valuable_optional_one() -> None:
 
 
 def test_unknown_hours_use_the_advisor_window() -> None:
-    # Cargèse is 60 min 17 s away, planned as 61 min: 61 + 240 + 61 = 362 minutes.
+    # Cargèse is 60 min 17 s away, planned as 65 min on the 5-minute grid: 65 + 240 + 65 = 370.
     stops = [Stop(5, "Cargèse", hours=None, minutes=240)]
-    advisor = Advisor(0, days=("sam",), window=("10:00", "16:05"))
+    advisor = Advisor(0, days=("sam",), window=("10:00", "16:10"))
     plan = _plan([advisor], stops)
     (visit,) = plan.visits
     day = plan.advisors[0].days[0]
     assert (visit.day, day.departure, visit.arrival, visit.start, visit.end, day.back) == (
         "sam",
         "10:00",
-        "11:01",
-        "11:01",
-        "15:01",
-        "16:02",
+        "11:05",
+        "11:05",
+        "15:05",
+        "16:10",
     )
-    # Two minutes less and it no longer fits.
-    plan = _plan([Advisor(0, days=("sam",), window=("10:00", "16:01"))], stops)
+    assert not visit.hours_known  # unknown hours are never presented as known
+    # Four minutes less and it no longer fits (the window is shrunk to the grid: 16:05).
+    plan = _plan([Advisor(0, days=("sam",), window=("10:00", "16:06"))], stops)
     assert not plan.visits and plan.unvisited[0].reason.startswith("hors d'atteinte")
 
 
@@ -207,7 +235,7 @@ def test_a_permanence_never_straddles_a_closing() -> None:
     stops = [Stop(1, "Propriano", hours={"lun": MAIRIE["lun"]})]
     plan = _plan([Advisor(0, days=("lun",), window=("08:00", "18:00"))], stops)
     (visit,) = plan.visits
-    assert (visit.start, visit.end) in {("08:51", "11:51"), ("13:00", "16:00")}
+    assert (visit.start, visit.end) in {("08:55", "11:55"), ("13:00", "16:00")}
 
 
 def test_daily_driving_limit_is_respected() -> None:
@@ -353,7 +381,7 @@ def test_invalid_matrices_and_options_give_french_errors() -> None:
     with pytest.raises(SettingsError, match="limite de temps invalide") as caught:
         plan_routes(*args, DURATIONS, DISTANCES, time_limit=0)
     assert caught.value.setting == "temps de calcul"
-    with pytest.raises(SettingsError, match="un arrêt a lieu toutes les deux semaines"):
+    with pytest.raises(SettingsError, match="un arrêt a lieu toutes les 2 semaines"):
         plan_routes([AJACCIO], [Stop(1, frequency="fortnightly")], DURATIONS, DISTANCES, weeks=1)
 
 
@@ -381,11 +409,12 @@ _HOURS = st.one_of(
 @given(
     seed=st.integers(0, 1_000),
     hours=st.lists(_HOURS, min_size=6, max_size=6),
-    frequencies=st.lists(st.sampled_from(["weekly", "fortnightly"]), min_size=6, max_size=6),
+    frequencies=st.lists(st.sampled_from(["weekly", "fortnightly", "fourweekly"]), min_size=6, max_size=6),
     limit=st.sampled_from([None, 150.0]),
+    lunch=st.sampled_from([None, Lunch(), Lunch(("11:45", "14:00"), 60)]),
 )
 def test_random_plans_keep_every_invariant(
-    seed: int, hours: list, frequencies: list[str], limit: float | None
+    seed: int, hours: list, frequencies: list[str], limit: float | None, lunch: Lunch | None
 ) -> None:
     rng = np.random.default_rng(seed)
     points = rng.random((8, 2)) * 90  # km
@@ -406,9 +435,11 @@ def test_random_plans_keep_every_invariant(
         )
         for i, (h, f) in enumerate(zip(hours, frequencies))
     ]
-    plan = plan_routes(advisors, stops, durations, km * 1000, no_improvement=300, seed=seed)
-    _check_invariants(plan, advisors, stops, durations)
-    occurrences = sum(plan.weeks if s.frequency == "weekly" else 1 for s in stops)
+    plan = plan_routes(advisors, stops, durations, km * 1000, no_improvement=300, seed=seed, lunch=lunch)
+    _check_invariants(plan, advisors, stops, durations, lunch)
+    period = {"weekly": 1, "fortnightly": 2, "fourweekly": 4}
+    assert plan.weeks == max(period[f] for f in frequencies)
+    occurrences = sum(plan.weeks // period[s.frequency] for s in stops)
     assert len(plan.visits) + len(plan.unvisited) == occurrences
     assert all(u.reason for u in plan.unvisited)
 

@@ -28,8 +28,8 @@ DISTANCES = DURATIONS * 10
         ({"window": ("9h", "17:00")}, "plage horaire", "heure invalide « 9h »"),
         ({"window": ("09:00",)}, "plage horaire", "doit avoir un début et une fin"),
         ({"max_drive_minutes": 0}, "conduite maximale", "limite de conduite quotidienne invalide"),
-        ({"base": -1}, "bases", "base invalide"),
-        ({"base": True}, "bases", "base invalide"),
+        ({"base": -1}, "bases de départ", "base invalide"),
+        ({"base": True}, "bases de départ", "base invalide"),
     ],
 )  # fmt: skip
 def test_advisor_checks_itself_at_construction(kwargs: dict, setting: str, message: str) -> None:

@@ -10,7 +10,13 @@ import pytest
 
 from planner.optimize.routing_input import Advisor, Stop
 from planner.optimize.routing_model import build_model, solve_model
-from planner.optimize.routing_slots import NO_ROAD, occurrences, prizes, travel_minutes
+from planner.optimize.routing_slots import (
+    NO_ROAD,
+    OFF_PHASE_PENALTY,
+    occurrences,
+    prizes,
+    travel_minutes,
+)
 
 DAY = 86_400
 # MADE-UP travel seconds: 0 = base, 1..3 = stops; 2 -> 3 has no road.
@@ -32,7 +38,8 @@ def _build(advisors: list[Advisor], stops: list[Stop], weeks: int = 1):
 
 def test_travel_minutes_round_up_and_mark_missing_roads() -> None:
     travel = travel_minutes(DURATIONS)
-    assert travel[0, 1] == 11 and travel[1, 0] == 10 and travel[2, 1] == 16
+    # Rounded up to the 5-minute schedule grid: 610 s -> 15 min, 600 s -> 10, 905 s -> 20.
+    assert travel[0, 1] == 15 and travel[1, 0] == 10 and travel[2, 1] == 20
     assert travel[2, 3] == NO_ROAD
 
 
@@ -76,11 +83,11 @@ def test_three_clients_one_day() -> None:
         (1, 1),
         (2, 2),
     ]
-    # Edges: distance = driving seconds, duration = whole minutes; no road -> NO_ROAD.
+    # Edges: distance = driving seconds, duration = the 5-minute grid; no road -> NO_ROAD.
     data = model.data(missing_value=NO_ROAD)
     distance, duration = data.distance_matrix(0), data.duration_matrix(0)
-    assert distance[0, 1] == 610 and duration[0, 1] == 660
-    assert distance[2, 1] == 905 and duration[2, 1] == 960
+    assert distance[0, 1] == 610 and duration[0, 1] == 900
+    assert distance[2, 1] == 905 and duration[2, 1] == 1200
     assert distance[2, 3] == NO_ROAD and duration[2, 3] == NO_ROAD
     assert np.all(np.diag(distance) == 0)
 
@@ -98,15 +105,18 @@ def test_solved_model_visits_each_occurrence_at_most_once() -> None:
     assert sorted(c.occurrence for c in calls) == [0, 1, 2]
 
 
-def test_fortnightly_stop_has_one_occurrence_across_both_weeks() -> None:
+def test_fortnightly_stop_has_one_occurrence_preferring_its_week_of_the_cycle() -> None:
     advisor = Advisor(0, days=("lun",))
     stops = [Stop(1, frequency="fortnightly"), Stop(2, frequency="weekly")]
     occs, routing = _build([advisor], stops, weeks=2)
     assert [(o.stop, o.week) for o in occs] == [(0, None), (1, 0), (1, 1)]
-    assert [(s.week, s.day) for s in occs[0].slots] == [(0, "lun"), (1, "lun")]
+    assert [(s.week, s.day, s.preferred) for s in occs[0].slots] == [(0, "lun", True), (1, "lun", False)]
     assert len(routing.model.vehicle_types) == 2
     offsets = sorted(c.tw_early // DAY for c in routing.model.clients)
     assert offsets == [0, 0, 7, 7]
+    # Outside its week of the cycle the occurrence is worth OFF_PHASE_PENALTY less.
+    fortnightly = [c.prize for c, call in zip(routing.model.clients, routing.calls) if call.stop == 0]
+    assert fortnightly == [50_000, 50_000 - OFF_PHASE_PENALTY]
 
 
 @pytest.mark.parametrize(

@@ -27,16 +27,18 @@ def test_render_status_table() -> None:
     layer = {"name": "la_poste", "present": True, "files": ["laposte/a.csv", "laposte/b.csv"],
              "pattern": "laposte/*.csv", "vintage": "2020", "fetched": None, "rows": 17_716,
              "unreadable": ["laposte/b.csv"], "source": "La Poste", "licence": "LO 2.0",
-             "url": "https://example.invalid/laposte.csv", "how": None}
+             "url": "https://example.invalid/laposte.csv", "how": None, "folder": "/d"}
     absent = {**layer, "name": "france_services", "present": False, "files": [], "rows": None,
-              "unreadable": [], "pattern": "fs/*.csv", "url": None,
+              "unreadable": [], "pattern": "fs/*.csv", "url": None, "folder": None,
               "how": "téléchargez la liste sur le site de l'ANCT"}
     report = {"data_dir": "/d", "layers": [layer, absent], "found": 1, "absent": ["france_services"]}
     lines = render_status(report).splitlines()
-    assert lines[1].split() == ["Couche", "Fichier(s)", "Lignes", "Millésime", "Source", "Licence"]
+    assert lines[1].split() == ["Couche", "Dossier", "Fichier(s)", "Lignes", "Millésime", "Source",
+                                "Licence"]
+    assert lines[3].split()[:2] == ["la_poste", "données"]  # read from the data folder /d
     assert "2 fichiers (laposte/*.csv)" in lines[3]
     assert f"{fr.integer(17_716)} (1 illisible)" in lines[3]
-    assert "absent (fs/*.csv)" in lines[4] and " — " in lines[4]
+    assert "absent (fs/*.csv)" in lines[4] and lines[4].split()[1] == "—"
     assert lines[5] == "1 couche présente sur 2 ; absentes : france_services"
     assert lines[6:] == ["Pour obtenir les couches absentes :",
                          "- france_services : téléchargez la liste sur le site de l'ANCT"]

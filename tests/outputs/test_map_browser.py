@@ -2,7 +2,8 @@
 
 Every tooltip and popup is opened (hostile markup would run when Leaflet inserts it), then
 the test asserts that no ``alert`` dialog fired and no injected element exists. Offline:
-Leaflet is answered from the ``django-js-lib-leaflet`` package, other CDN files empty.
+every request to another host is blocked (the map's Leaflet is inline, see
+``test_map_offline_browser.py``).
 Skipped without ``/usr/bin/chromium`` or Playwright (failed under ``CI=true``).
 """
 
@@ -51,20 +52,18 @@ def _browser_parts():
 
 
 def test_saved_plan_map_with_hostile_names_fires_no_dialog(tmp_path: Path) -> None:
-    sync_playwright, leaflet = _browser_parts()
+    sync_playwright, _ = _browser_parts()
     path = tmp_path / "carte.html"
     hostile_map().save(str(path))
 
-    def route(request_route) -> None:
+    elsewhere: list[str] = []
+
+    def route(request_route) -> None:  # offline: the map's scripts are inline, nothing else may load
         url = request_route.request.url
-        if url.startswith("file:"):
+        if url.startswith(("file:", "data:")):
             return request_route.continue_()
-        name = url.split("?")[0].rsplit("/", 1)[-1]
-        if name in ("leaflet.js", "leaflet.css"):
-            kind = "application/javascript" if name.endswith(".js") else "text/css"
-            return request_route.fulfill(path=str(leaflet / name), content_type=kind)
-        kind = "application/javascript" if name.endswith(".js") else "text/css"
-        return request_route.fulfill(body="", content_type=kind)
+        elsewhere.append(url)
+        return request_route.abort()
 
     dialogs: list[str] = []
     errors: list[str] = []
@@ -92,3 +91,4 @@ def test_saved_plan_map_with_hostile_names_fires_no_dialog(tmp_path: Path) -> No
     assert injected == 0
     assert "${alert(1)}" in tooltip or "<img src=x onerror=alert(1)>" in tooltip  # shown as typed
     assert not errors, errors
+    assert elsewhere == []

@@ -5,11 +5,14 @@ from __future__ import annotations
 
 import itertools
 import json
+import re
 
 import folium
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import pytest
+from folium import plugins
 from hypothesis import given
 from hypothesis import strategies as st
 from shapely.geometry import Point, box
@@ -58,28 +61,75 @@ def test_site_popups_are_escaped_and_carry_hours_source_vintage() -> None:
     assert "Source : ANCT, 2024-08" in popup
     assert "Position approximative" in popup
 
-def test_add_sites_one_layer_per_network_in_its_colour_without_jquery_popups() -> None:
+def test_add_sites_one_layer_per_network_in_its_colour_and_shape_with_counts() -> None:
     sites = pd.concat([_sites(2, "france_services"), _sites(3, "la_poste")], ignore_index=True)
     sites["site_id"] = [f"x{i}" for i in range(len(sites))]
     fmap = maps.base_map((8.9, 41.9, 9.1, 42.1))
     maps.add_sites(fmap, gpd.GeoDataFrame(sites, crs="EPSG:4326"))
     groups = [c for c in fmap._children.values() if isinstance(c, folium.FeatureGroup)]
-    # NETWORKS order: La Poste first, then France Services
+    # NETWORKS order: La Poste first, then France Services; each with its symbol and count
     assert [g.layer_name for g in groups] == [
-        maps.layer_name("La Poste", NETWORKS["la_poste"][1], 3),
-        maps.layer_name("France Services", NETWORKS["france_services"][1], 2),
+        maps.layer_name("La Poste", NETWORKS["la_poste"][1], 3, "square"),
+        maps.layer_name("France Services", NETWORKS["france_services"][1], 2, "circle"),
     ]
+    markers = [next(iter(g._children.values())) for g in groups]
+    assert [len(m.rows) for m in markers] == [3, 2] and not any(m.cluster for m in markers)
+    assert f'fill="{NETWORKS["la_poste"][1]}"' in markers[0].svg  # filled in the network's colour
+    assert maps.SHAPE_PATHS["square"] in markers[0].svg and maps.SHAPE_PATHS["circle"] in markers[1].svg
+    legend = next(c for c in fmap._children.values() if isinstance(c, maps.Legend))
+    assert "Lieux sur la carte" in legend.html
+    assert "La Poste : 3" in legend.html and "France Services : 2" in legend.html
     html = _html(fmap)
-    assert NETWORKS["la_poste"][1] in html and NETWORKS["france_services"][1] in html
     assert "<img src=x" not in html  # the name reaches the page escaped only
-    assert "$(`" not in html  # folium.Popup needs jQuery; GeoJSON popups do not
+    assert "$(`" not in html  # folium.Popup needs jQuery; these popups do not
 
-def test_dense_networks_are_clustered() -> None:
+
+def test_every_network_has_its_own_shape() -> None:
+    assert set(maps.NETWORK_SHAPES) == set(NETWORKS)
+    assert len(set(maps.NETWORK_SHAPES.values())) == len(NETWORKS)
+    assert set(maps.NETWORK_SHAPES.values()) <= set(maps.SHAPE_PATHS)
+
+
+def test_dense_networks_are_clustered_with_the_vendored_plugin() -> None:
     fmap = maps.base_map((8.9, 41.9, 9.1, 42.1))
     maps.add_sites(fmap, _sites(5), cluster_above=3)
-    html = _html(fmap)
-    assert "L.markerClusterGroup" in html
+    html = maps.standalone_html(fmap)
+    assert "L.markerClusterGroup(" in html and "MarkerClusterGroup=" in html  # the plugin's code is inline
     assert "<img src=x" not in html
+    assert fmap.options["max_zoom"] == 18  # clusters need it when no tile layer is shown
+
+
+def test_maps_load_no_script_style_or_font_from_another_host() -> None:
+    """Every script and style is inline: no <script src>, no <link href>, no CDN name."""
+    fmap = maps.base_map((8.9, 41.9, 9.1, 42.1))
+    maps.add_sites(fmap, _sites(5), cluster_above=3)
+    maps.add_layer_control(fmap)
+    html = maps.standalone_html(fmap)
+    assert re.search(r"<script[^>]*\bsrc=", html) is None
+    assert re.search(r"<link[^>]*\bhref=", html) is None
+    for cdn in ("jsdelivr", "cdnjs", "jquery", "bootstrap", "fontawesome", "unpkg", "awesome-markers"):
+        assert cdn not in html.lower(), cdn
+    saved = fmap.get_root().render()  # fmap.save() too: data: URIs only
+    assert all(u.startswith("data:") for u in re.findall(r'(?:src|href)="([^"]+)"', saved.split("<body>")[0]))
+    tiles = next(c for c in fmap._children.values() if isinstance(c, folium.TileLayer))
+    assert tiles.show is False  # tiles are optional, off by default (config.MAP_TILES_SHOWN)
+
+
+def test_offline_refuses_a_plugin_without_local_copy() -> None:
+    fmap = maps.base_map((8.9, 41.9, 9.1, 42.1))
+    plugins.Fullscreen().add_to(fmap)
+    with pytest.raises(ValueError, match="no local copy"):
+        maps.offline(fmap)
+
+
+def test_vendored_assets_are_the_released_files_with_their_licences() -> None:
+    folder = maps.ASSETS_DIR
+    assert "Leaflet 1.9.4" in (folder / "leaflet.js").read_text()[:200]
+    assert "Copyright (c) 2010-2023, Volodymyr Agafonkin" in (folder / "LICENSE-leaflet.txt").read_text()
+    assert "David Leaver" in (folder / "LICENSE-leaflet.markercluster.txt").read_text()
+    css = maps.asset_text("leaflet.css")
+    assert "url(images/" not in css and "data:image/png;base64," in css  # layer icon embedded
+
 
 def test_base_map_attribution_names_osm_and_each_source() -> None:
     fmap = maps.base_map((8.5, 41.3, 9.6, 43.1), ["La Poste (2020)", "ANCT (2024-08)", "La Poste (2020)"])
@@ -161,3 +211,28 @@ def test_payload_is_small_for_corsica(corsica_data) -> None:
     size = len(json.dumps(layer.data))
     assert size < 400_000
     assert set(layer.data["features"][0]["properties"]) == {"label", "fill"}
+
+
+def test_uncertain_communes_are_outlined_with_a_legend_entry_and_tooltip() -> None:
+    """MADE-UP communes: one whose crow-fly interval straddles the threshold, one that does not."""
+    communes = gpd.GeoDataFrame(
+        {"insee": ["2A001", "2A002"], "name": [EVIL, "Ajaccio"], "minutes": [28.0, 5.0],
+         "minutes_low": [19.4, 3.5], "minutes_high": [46.2, 7.4], "uncertain": [True, False]},
+        geometry=[box(8.7, 41.9, 8.8, 42.0), box(8.8, 41.9, 8.9, 42.0)], crs="EPSG:4326",
+    )
+    fmap = maps.base_map(communes.total_bounds)
+    maps.add_choropleth(fmap, communes, "minutes", "Temps d'accès", maps.TIME_BINS, unit="min")
+    layers = _geojson_layers(fmap)
+    assert len(layers) == 2  # the choropleth, then the « à confirmer » outlines above it
+    outline = layers[1]
+    assert [f["properties"]["label"] for f in outline.data["features"]] == [
+        "&lt;img src=x onerror=&#34;alert(1)&#34;&gt; (2A001) : 28\u00a0min — <b>à confirmer</b> "
+        "(entre 19\u00a0min et 46\u00a0min selon l&#39;erreur mesurée du vol d&#39;oiseau)"
+    ]
+    assert "À confirmer (vol d&#39;oiseau) (1 commune)" in outline.layer_name
+    legend = next(c for c in fmap._children.values() if isinstance(c, maps.Legend))
+    assert "dashed" in legend.html and "À confirmer (vol d&#39;oiseau)" in legend.html
+    # other variables (demand, fragility) are not marked unless asked
+    other = maps.base_map(communes.total_bounds)
+    maps.add_choropleth(other, communes.assign(demand=1.0), "demand", "Demande", [0, 1, np.inf])
+    assert len(_geojson_layers(other)) == 1

@@ -10,12 +10,23 @@ import pandas as pd
 from shapely.geometry import LineString
 
 from planner.outputs import maps
+from planner.outputs.route_sheet import DAY_COLOURS
 
 EVIL = '<img src=x onerror="alert(1)">'
 
 
 def _html(fmap: folium.Map) -> str:
     return fmap.get_root().render()
+
+
+def _icon_htmls(element: folium.Element) -> list[str]:
+    """The HTML of every DivIcon under ``element``."""
+    out = []
+    for child in element._children.values():
+        if isinstance(child, folium.DivIcon):
+            out.append(child.options["html"])
+        out.extend(_icon_htmls(child))
+    return out
 
 
 def test_add_plan_numbers_stops_colours_advisors_and_filters_days() -> None:
@@ -34,8 +45,21 @@ def test_add_plan_numbers_stops_colours_advisors_and_filters_days() -> None:
     maps.add_plan(fmap, visits, days)
     html = _html(fmap)
     assert "<img src=x" not in html
-    assert maps.advisor_colour(1) in html and maps.advisor_colour(2) in html
     assert len(re.findall(r"planner-stop", html)) == 3 + 2  # three stops, two bases
+    # colour by day (default): the route sheets' day colours, numbers within the day
+    stops = [re.search(r'data-day="(\w+)" style="[^"]*?background:(#[0-9a-f]{6});[^>]*>(\d+)<', html).groups()
+             for html in _icon_htmls(fmap) if "data-day" in html]
+    assert sorted(stops) == [("lun", DAY_COLOURS["lun"], "1"), ("lun", DAY_COLOURS["lun"], "2"),
+                             ("mar", DAY_COLOURS["mar"], "1")]
+    legend = next(c for c in fmap._children.values() if isinstance(c, maps.Legend))
+    assert "Couleur : jour de passage" in legend.html
+    assert "lundi — 2 visites" in legend.html and "mardi — 1 visite" in legend.html
+    by_advisor = maps.base_map((9, 42, 9.5, 42.7))
+    maps.add_plan(by_advisor, visits, days, colour_by="advisor")
+    html = _html(by_advisor)
+    assert maps.advisor_colour(1) in html and maps.advisor_colour(2) in html
+    legend = next(c for c in by_advisor._children.values() if isinstance(c, maps.Legend))
+    assert "Couleur : conseiller" in legend.html
     only_monday = maps.base_map((9, 42, 9.5, 42.7))
     maps.add_plan(only_monday, visits, days, day="lun")
     groups = [c for c in only_monday._children.values() if isinstance(c, folium.FeatureGroup)]

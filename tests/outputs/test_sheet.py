@@ -164,11 +164,13 @@ def test_texts_of_a_made_up_sheet() -> None:
         "Aucun réseau d'aide au numérique compté n'est à moins de 30 minutes de la mairie. "
         "Part des habitants, comptés là où ils vivent, à moins de 30 minutes : 50,0\u00a0%."
     )
-    assert sheet_text.figures(sheet)[:5] == [
+    assert sheet_text.figures(sheet)[:7] == [
         ("Population", "1\u202f234"),
-        ("Part à moins de 30\u00a0min", "50,0\u00a0%"),
+        ("Habitants au-delà de 30\u00a0min", "617"),
+        ("Part des habitants à moins de 30\u00a0min", "50,0\u00a0%"),
         ("Personnes en difficulté numérique (estimation)", "190"),
-        ("dont au-delà du seuil", "100"),
+        ("Personnes en difficulté au-delà de 30\u00a0min", "100"),
+        ("Aide comptée la plus proche de la mairie", "aucun site accessible"),
         ("Facteur de fragilité (1 = moyenne)", "n.\u00a0d."),
     ]
     covered = _made_up_sheet(covered_by=["France Services"], fragility_factor=1.234)

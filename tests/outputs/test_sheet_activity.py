@@ -23,13 +23,13 @@ def test_commune_sheet_shows_departement_activity_and_fragility_origin(coverage)
     assert "Activité observée des conseillers numériques (ANCT, 2023-11)" in html
     # Ajaccio's demand points are IRIS with an IFN 2020 score
     assert sheet.fragility_sources == [("ifn", "2020", 1.0)]
-    origin = dict(sheet_text.figures(sheet))["Origine du facteur de fragilité"]
-    assert origin.startswith("indice de fragilité numérique 2020 (millésime 2020) : 100")
+    assert dict(sheet_text.figures(sheet))["Origine du facteur de fragilité"] == "indice 2020 (100\u00a0%)"
+    assert sheet_text.fragility_origin(sheet).startswith("indice de fragilité numérique 2020 (millésime 2020) : 100")
 
 
 def test_bonifacio_takes_the_2023_model(coverage) -> None:
     """Bonifacio is absent from the IFN 2020 IRIS files: its factor is the 2023 model's."""
     sheet = territory_sheet(coverage, "2A041")
     assert sheet.fragility_sources == [("ifn_2023", "2023-08", 1.0)]
-    assert "indice de fragilité numérique 2023 (ANCT) (millésime 2023-08)" in dict(
-        sheet_text.figures(sheet))["Origine du facteur de fragilité"]
+    assert "indice de fragilité numérique 2023 (ANCT) (millésime 2023-08)" in sheet_text.fragility_origin(sheet)
+    assert dict(sheet_text.figures(sheet))["Origine du facteur de fragilité"] == "indice 2023 (100\u00a0%)"

@@ -61,7 +61,7 @@ def test_validate_defaults_week_start_to_next_monday(plan: PlanTables) -> None:
     [
         ("visits", "arrival", 2, "9h30", "« 9h30 » invalide"),
         ("visits", "start", 1, "25:00", "« 25:00 » invalide"),
-        ("visits", "week", 3, 3, "l'une des valeurs 1, 2"),
+        ("visits", "week", 3, 5, "l'une des valeurs 1, 2, 3, 4"),
         ("visits", "day", 4, "dimanche prochain", "un jour parmi"),
         ("visits", "lat", 1, float("nan"), "un nombre entre -90 et 90"),
         ("visits", "name", 5, "  ", "un nom non vide"),

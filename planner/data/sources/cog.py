@@ -39,7 +39,7 @@ from planner.geo import CRS_METRIC, CRS_WGS84
 log = logging.getLogger(__name__)
 
 #: Bump when the layout of a cached indicator layer changes.
-LAYOUT_VERSION = "3"
+LAYOUT_VERSION = "4"
 #: Bump when the code tables of the site loaders change.
 CODES_VERSION = "3"
 #: Action of the issues listing a commune without value.

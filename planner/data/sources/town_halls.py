@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from planner import fr
 from planner.data.assign import to_canonical
 from planner.data.coords import wgs84
 from planner.data.schema import LoadReport
@@ -61,10 +62,11 @@ def load_town_halls(
                "commune sans mairie localisée ni contour : pas de site mairie", "rejetée")
     frame = pd.DataFrame({
         "site_id": "mairie:" + communes["insee"],
-        "name": "Mairie de " + communes["name"],
+        "name": "Mairie " + communes["name"].map(fr.of),  # « Mairie d'Ajaccio », « Mairie du Havre »
         "network": NETWORK,
         "kind": "mairie",
         "address": street.to_numpy(),
+        "phone": communes.get("town_hall_phone", pd.Series([""] * len(communes))).to_numpy(),
         "postcode": postcode.to_numpy(),
         "insee": communes["insee"].to_numpy(),
         "opening_hours": communes["town_hall_hours"].to_numpy(),

@@ -1,5 +1,5 @@
-"""Map layers of a coverage: sites by network, choropleths, commune outlines, underserved
-zones and isochrones, each with escaped tooltips and popups.
+"""Map layers of a coverage: choropleths, communes « à confirmer », commune outlines,
+underserved zones and isochrones, each with escaped tooltips (sites: :mod:`.sites`).
 
 Tooltips and popups bound from a GeoJSON property are HTML (:func:`html_text` for every
 piece from data); polygons are simplified and carry only the properties they show.
@@ -13,112 +13,31 @@ import folium
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-from folium import plugins
 
 from planner import fr
-from planner.data import hours
-from planner.data.schema import NETWORKS
 from planner.geo import CRS_WGS84
-from planner.outputs.escape import html_text, js_string
+from planner.outputs.escape import html_text
 from planner.outputs.maps.base import (
     SIMPLIFY_DEG,
     GeoJsonLayer,
+    LegendEntry,
     add_layer_control,
     add_legend,
     base_map,
     geojson,
     layer_name,
-    network_colour,
-    network_label,
 )
 from planner.outputs.maps.classes import MISSING_COLOUR, SEQUENTIAL, class_labels, classify
+from planner.outputs.maps.sites import add_sites
 
-#: Above this many points a network layer is clustered.
-CLUSTER_ABOVE = 300
 #: Colours of isochrones by threshold rank (light to dark).
 ISOCHRONE_COLOURS: tuple[str, ...] = ("#08519c", "#3182bd", "#6baed6", "#9ecae1", "#c6dbef")
+#: Outline of communes « à confirmer » (crow-fly interval straddling the threshold).
+UNCERTAIN_COLOUR = "#1b1b1b"
+UNCERTAIN_LABEL = "À confirmer (vol d'oiseau)"
 #: Colour of underserved zones, and of the selected one.
 ZONE_COLOUR = "#b2182b"
 ZONE_SELECTED_COLOUR = "#000000"
-
-
-def site_popup(row: pd.Series, detail: bool = True) -> str:
-    """Return the escaped HTML popup of a site (name, network and kind only unless ``detail``)."""
-    label = network_label(row.get("network"))
-    if not detail:
-        return f"<b>{html_text(row.get('name'))}</b><br>{html_text(label)} — {html_text(row.get('kind'))}"
-    opening = row.get("opening_hours")
-    address = " ".join(str(x) for x in (row.get("address"), row.get("postcode")) if x is not None and x == x)
-    parts = [
-        f"<b>{html_text(row.get('name'))}</b>",
-        f"{html_text(label)} — {html_text(row.get('kind'))}",
-        html_text(address),
-        f"Horaires : {html_text(hours.to_text(opening if isinstance(opening, dict) else None))}",
-        f"<small>Source : {html_text(row.get('source'))}, {html_text(row.get('vintage'))}</small>",
-    ]
-    approximate = row.get("approximate")
-    if approximate is not None and approximate == approximate and bool(approximate):
-        parts.append("<small><i>Position approximative</i></small>")
-    return "<br>".join(p for p in parts if p)
-
-
-def add_sites(
-    fmap: folium.Map,
-    sites: gpd.GeoDataFrame,
-    show: Iterable[str] | None = None,
-    cluster_above: int = CLUSTER_ABOVE,
-    detail: bool = True,
-) -> None:
-    """Add one toggleable layer per network, coloured consistently, clustered when dense.
-
-    Parameters
-    ----------
-    fmap
-        The map.
-    sites
-        Canonical sites (EPSG:4326).
-    show
-        Networks whose layer is shown at first (others are listed, unticked); all if None.
-    cluster_above
-        A network with more sites than this is drawn as marker clusters.
-    detail
-        Full popups (address, hours, source); otherwise name, network and kind only
-        (lighter maps for France-wide views).
-    """
-    show = set(show) if show is not None else None
-    order = {n: i for i, n in enumerate(NETWORKS)}
-    groups = sorted(sites.groupby("network", sort=False), key=lambda g: order.get(g[0], len(order)))
-    for network, group in groups:
-        colour = network_colour(network)
-        layer = folium.FeatureGroup(
-            name=layer_name(network_label(network), colour, len(group)),
-            show=show is None or network in show,
-        )
-        popups = [site_popup(row, detail) for _, row in group.iterrows()]
-        points = np.column_stack([group.geometry.y, group.geometry.x])
-        if len(group) > cluster_above:
-            callback = (
-                "function (row) { var m = L.circleMarker(new L.LatLng(row[0], row[1]), "
-                f"{{radius: 6, color: '#ffffff', fillColor: {js_string(colour)}, fillOpacity: 0.9, weight: 1}});"
-                " m.bindPopup(row[2]); return m; }"
-            )
-            data = [[round(float(y), 6), round(float(x), 6), p] for (y, x), p in zip(points, popups)]
-            plugins.FastMarkerCluster(data, callback=callback).add_to(layer)
-        else:
-            features = {
-                "type": "FeatureCollection",
-                "features": [
-                    {"type": "Feature", "properties": {"popup": p},
-                     "geometry": {"type": "Point", "coordinates": [round(float(x), 6), round(float(y), 6)]}}
-                    for (y, x), p in zip(points, popups)
-                ],
-            }
-            style = {"radius": 6, "color": "#ffffff", "weight": 1, "fillColor": colour, "fillOpacity": 0.9}
-            GeoJsonLayer(
-                features, group.total_bounds, bind="popup", marker=folium.CircleMarker(radius=6),
-                style_function=lambda _, st=style: st,
-            ).add_to(layer)
-        layer.add_to(fmap)
 
 
 def _label(name: object, code: object, value: object, fmt: Callable[[float], str]) -> str:
@@ -141,6 +60,7 @@ def add_choropleth(
     name_column: str = "name",
     digits: int = 0,
     simplify: float = SIMPLIFY_DEG,
+    uncertain: bool | None = None,
 ) -> None:
     """Add a classed choropleth of ``column`` with a legend and escaped tooltips.
 
@@ -168,6 +88,9 @@ def add_choropleth(
         Decimals of class labels and default tooltip values.
     simplify
         Simplification tolerance in degrees (0: none).
+    uncertain
+        Mark the communes « à confirmer » (:func:`add_uncertain`) when ``communes`` has an
+        ``uncertain`` column; default: when the value mapped is the access time ``minutes``.
     """
     unit = unit.strip()
 
@@ -195,10 +118,60 @@ def add_choropleth(
         highlight_function=lambda _: {"weight": 2, "color": "#000000"},
     ).add_to(fmap)
     palette = list(colours)[: len(bins) - 1]
-    entries = list(zip(palette, class_labels(bins, unit, digits)))
+    entries: list[LegendEntry] = list(zip(palette, class_labels(bins, unit, digits)))
     if frame["fill"].eq(MISSING_COLOUR).any():
         entries.append((MISSING_COLOUR, "non renseigné"))
+    mark = (column == "minutes") if uncertain is None else uncertain
+    if mark and "uncertain" in communes.columns and add_uncertain(fmap, communes, simplify=simplify):
+        entries.append((UNCERTAIN_COLOUR, UNCERTAIN_LABEL, "dashed"))
     add_legend(fmap, caption, entries)
+
+
+def _finite(value: object) -> bool:
+    number = pd.to_numeric(value, errors="coerce")
+    return bool(pd.notna(number) and np.isfinite(float(number)))
+
+
+def _uncertain_label(row: pd.Series) -> str:
+    minutes, low, high = row.get("minutes"), row.get("minutes_low"), row.get("minutes_high")
+    value = f" : {fr.duration(float(minutes))}" if _finite(minutes) else ""
+    interval = ""
+    if _finite(low) and _finite(high):
+        interval = f" (entre {fr.duration(float(low))} et {fr.duration(float(high))} selon l'erreur mesurée du vol d'oiseau)"
+    return (f"{html_text(row.get('name'))} ({html_text(row.get('insee'))}){html_text(value)} — "
+            f"<b>à confirmer</b>{html_text(interval)}")
+
+
+def add_uncertain(fmap: folium.Map, communes: gpd.GeoDataFrame, simplify: float = SIMPLIFY_DEG) -> bool:
+    """Outline the communes « à confirmer » (dashed), whose crow-fly interval straddles the threshold.
+
+    ``communes`` holds ``uncertain`` (bool) and, for the tooltip, ``minutes_low`` and
+    ``minutes_high`` (the interval from the measured error of the crow-fly model). The layer
+    is toggleable and sits above choropleths; its tooltip says « à confirmer » and the interval.
+
+    Returns
+    -------
+    Whether any commune was marked.
+    """
+    flags = communes["uncertain"].astype("boolean").fillna(False).astype(bool)
+    chosen = communes[flags.to_numpy()]
+    if chosen.empty or chosen.geometry.isna().all():
+        return False
+    frame = gpd.GeoDataFrame(
+        {"label": [_uncertain_label(row) for _, row in chosen.iterrows()]},
+        geometry=chosen.geometry.to_crs(CRS_WGS84).to_numpy(), crs=CRS_WGS84,
+    )
+    frame = frame[frame.geometry.notna()]
+    if simplify:
+        frame["geometry"] = frame.geometry.simplify(simplify, preserve_topology=True)
+    GeoJsonLayer(
+        geojson(frame), frame.total_bounds,
+        name=layer_name(f"{UNCERTAIN_LABEL} ({fr.plural(len(frame), 'commune')})", UNCERTAIN_COLOUR),
+        style_function=lambda _: {"color": UNCERTAIN_COLOUR, "weight": 2.5, "dashArray": "5 4",
+                                  "fill": True, "fillOpacity": 0.0, "opacity": 0.95},
+        highlight_function=lambda _: {"weight": 4},
+    ).add_to(fmap)
+    return True
 
 
 def add_outline(fmap: folium.Map, communes: gpd.GeoDataFrame, name: str = "Communes") -> None:

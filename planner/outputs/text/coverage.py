@@ -58,7 +58,7 @@ def describe_demand_model(model: DemandModel) -> str:
             "base 100 = moyenne régionale) / 100, là où les fichiers IRIS existent ;"
         )
         lines.append(
-            f"  {step + 1}. sinon, indice de fragilité numérique 2023 (ANCT, 2023-08) de la "
+            f"  {step + 1}. sinon, indice de fragilité numérique 2023 (ANCT, août 2023) de la "
             "commune (ou de son EPCI) / sa moyenne régionale pondérée par la population ; "
             "à défaut, le score 2020 des fichiers régionaux ;"
         )
@@ -104,6 +104,11 @@ def render_coverage(summary: dict[str, Any], max_zones: int = 10) -> str:
         f"sur {fr.integer(s['population'])} ({fr.percent(s['share_within'])})",
         f"Communes mal desservies : {s['communes_underserved']} — zones : {len(s['zones'])}",
     ]
+    if "demand_within" in s:  # the served demand beside the demand within reach
+        served = (f"{fr.integer(s['served_demand'])}, {fr.integer(s['unserved_reachable_demand'])} à portée mais "
+                  "non servie" if s.get("served_demand") is not None else "—")
+        lines.insert(2, f"Demande à portée : {fr.integer(s['demand_within'])} — demande servie (estimation, par "
+                        f"an) : {served}")
     for z in s["zones"][:max_zones]:
         lines.append(f"  {z['id']} : {fr.plural(len(z['communes']), 'commune')}, "
                      f"{fr.with_unit(z['population'], 'hab.')}, demande non couverte {fr.integer(z['unmet_demand'])}")

@@ -8,9 +8,19 @@ from typing import Any
 from planner import fr
 from planner.data.fetch import FAILED, SKIPPED
 
-_STATUS_HEADERS = ("Couche", "Fichier(s)", "Lignes", "Millésime", "Source", "Licence")
+_STATUS_HEADERS = ("Couche", "Dossier", "Fichier(s)", "Lignes", "Millésime", "Source", "Licence")
 #: Columns of the status table aligned to the right (numbers).
-_RIGHT = frozenset({2})
+_RIGHT = frozenset({3})
+#: Short names of the folders a layer is read from (the legend under the table gives paths).
+_DATA, _BUNDLE, _OTHER = "données", "lot démo", "autre"
+
+
+def _folder_label(folder: str | None, data_dir: str) -> str:
+    if not folder:
+        return "—"
+    if Path(folder) == Path(data_dir):
+        return _DATA
+    return _BUNDLE if (Path(folder) / "manifest.json").is_file() else _OTHER
 
 
 def render_fetch(report: dict[str, Any]) -> str:
@@ -39,7 +49,7 @@ def render_fetch(report: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-def _status_row(s: dict[str, Any]) -> tuple[str, ...]:
+def _status_row(s: dict[str, Any], data_dir: str) -> tuple[str, ...]:
     name = s["name"]
     files = s["files"]
     if not files:
@@ -48,18 +58,19 @@ def _status_row(s: dict[str, Any]) -> tuple[str, ...]:
         shown = files[0]
     else:
         shown = f"{len(files)} fichiers ({s['pattern']})"
-    vintage = s["vintage"]
+    vintage = fr.vintage(s["vintage"])
     if s["fetched"]:
-        vintage = f"téléchargé le {str(s['fetched'].get('date', ''))[:10]}"
+        vintage = f"téléchargé le {fr.vintage(str(s['fetched'].get('date', ''))[:10])}"
     rows = fr.integer(s["rows"], missing="—") if files else "—"
     if s["unreadable"]:
         rows += f" ({fr.plural(len(s['unreadable']), 'illisible')})"
-    return (name, shown, rows, vintage, s["source"], s["licence"])
+    return (name, _folder_label(s.get("folder"), data_dir), shown, rows, vintage, s["source"],
+            s["licence"])
 
 
 def render_status(report: dict[str, Any]) -> str:
     """Return the console table of a status report (:func:`planner.data.status.status_report`)."""
-    table = [_status_row(s) for s in report["layers"]]
+    table = [_status_row(s, report["data_dir"]) for s in report["layers"]]
     widths = [max(len(h), *(len(r[i]) for r in table)) for i, h in enumerate(_STATUS_HEADERS)]
 
     def fmt(row: tuple[str, ...]) -> str:
@@ -69,6 +80,9 @@ def render_status(report: dict[str, Any]) -> str:
 
     lines = [f"Dossier de données : {report['data_dir']}", fmt(_STATUS_HEADERS),
              fmt(tuple("-" * w for w in widths)), *(fmt(r) for r in table)]
+    others = sorted({s["folder"] for s in report["layers"]
+                     if s.get("folder") and _folder_label(s["folder"], report["data_dir"]) != _DATA})
+    lines.extend(f"Dossier « {_folder_label(f, report['data_dir'])} » : {f}" for f in others)
     absent = report["absent"]
     present = fr.plural(report["found"], "couche présente", "couches présentes")
     lines.append(f"{present} sur {fr.integer(len(report['layers']))}"

@@ -38,3 +38,22 @@ def render_layers(summary: dict[str, Any]) -> str:
         lines.append("  réseau routier : " + (used.get("roads") or "aucun (temps à vol d'oiseau)"))
         lines.append("  IFN par IRIS : " + (used.get("ifn_iris") or "aucun (estimation régionale)"))
     return "\n".join(lines)
+
+
+def render_fiches(summary: dict[str, Any]) -> str:
+    """Return the ``planner fiche`` console text of :func:`planner.outputs.fiches.write_sheets`."""
+    files = summary["files"]
+    pdfs = sum(1 for f in files if f["pdf"])
+    lines = [
+        f"Territoire : {summary['territory']}",
+        f"Fiches écrites : {fr.plural(len(files), 'fiche')} ({fr.plural(summary['epci'], 'EPCI', 'EPCI')}, "
+        f"{fr.plural(summary['communes'], 'commune')}), en HTML"
+        + (f" et en PDF ({fr.integer(pdfs)})" if pdfs else " (sans PDF)"),
+        f"Index : {summary['index']}",
+    ]
+    return "\n".join(lines)
+
+
+def fiche_progress(done: int, total: int, name: str) -> str:
+    """One progress line of ``planner fiche``: ``fiche 3/11 : Casanova``."""
+    return f"fiche {fr.integer(done)}/{fr.integer(total)} : {name}"
