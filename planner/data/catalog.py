@@ -131,8 +131,9 @@ def _glob(root: Path, pattern: str) -> list[Path]:
 
 
 def bundle_manifest(folder: Path | None = None) -> dict | None:
-    """Return the ``manifest.json`` of a bundle (default: the bundle in use), or None."""
-    folder = folder if folder is not None else bundle_dir()
+    """Return the ``manifest.json`` of a bundle (default: the bundle in use — the fallback
+    one, or the data folder itself when it is a bundle), or None."""
+    folder = folder if folder is not None else (bundle_dir() or data_dir())
     if folder is None or not (folder / BUNDLE_MANIFEST).is_file():
         return None
     try:

@@ -23,7 +23,7 @@ import numpy as np
 import pytest
 
 from planner import config
-from planner.data import bundle, bundle_rows, catalog
+from planner.data import bundle, bundle_rows, catalog, fetch
 from planner.data.cache import clear_memory_cache
 from planner.errors import DataError
 
@@ -124,6 +124,17 @@ def test_a_layer_in_the_data_folder_wins_over_the_bundle(on_bundle, tmp_path) ->
     assert catalog.layer("mediation_numerique").files() == []
     assert catalog.layer("mediation_numerique").empty_in_bundle()
     assert not catalog.layer("la_poste").empty_in_bundle()
+
+
+def test_the_bundle_as_data_folder_lacks_nothing_for_corsica(monkeypatch) -> None:
+    """PLANNER_DATA_DIR pointing at the bundle itself: the layers with no row in Corsica
+    (médiation, partners) are not reported missing (the app showed them as absent)."""
+    monkeypatch.delenv("PLANNER_BUNDLE_DIR", raising=False)
+    monkeypatch.setenv("PLANNER_DATA_DIR", str(DEMO))
+    assert config.bundle_dir() is None and catalog.bundle_manifest() is not None
+    assert catalog.layer("mediation_numerique").empty_in_bundle()
+    assert fetch.missing_for(["2A", "2B"]) == []
+    assert "mediation_numerique" in fetch.missing_for(["48"])
 
 
 # ----------------------------------------------------------------------------- row selection
