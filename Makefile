@@ -9,12 +9,13 @@ PY := $(VENV)/bin/python
 .PHONY: install run test bench screenshots lint
 
 install: $(VENV)/.installed
+	@:  # quiet when up to date: stdout stays for the command after it (JSON)
 
 $(VENV)/.installed: pyproject.toml
-	test -x $(PY) || python3 -m venv $(VENV)
-	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q -e ".[dev]"
-	touch $@
+	@test -x $(PY) || python3 -m venv $(VENV)
+	@$(PY) -m pip install -q --upgrade pip >&2
+	@$(PY) -m pip install -q -e ".[dev]" >&2
+	@touch $@
 
 run: install
 	$(VENV)/bin/streamlit run app.py --server.headless true --server.address 127.0.0.1 --browser.gatherUsageStats false
