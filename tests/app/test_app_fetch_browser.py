@@ -10,23 +10,12 @@ grid and the comparateur (served as the zip built from the real CSV).
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
 
-from tests.app.test_app_browser import (
-    ARGS,
-    CHROMIUM,
-    ROOT,
-    _free_port,
-    _offline_routes,
-    _requirements,
-)
+from tests.app import _server as server
+from tests.app.test_app_browser import ARGS, CHROMIUM, _offline_routes
 from tests.data import _official_server as official
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.xdist_group("browser")]
@@ -59,36 +48,10 @@ def loopback(real_data):
 @pytest.fixture(scope="module")
 def app_server(real_data, loopback, tmp_path_factory):
     """``streamlit run app.py`` reading the incomplete data folder, fetching from loopback."""
-    _requirements()
     data = _data_folder(real_data, tmp_path_factory.mktemp("fetch") / "data")
-    port = _free_port()
     log = tmp_path_factory.mktemp("streamlit_fetch") / "server.log"
-    env = dict(os.environ, PLANNER_DATA_DIR=str(data), PLANNER_FETCH_BASE_URL=loopback.base)
-    command = [
-        sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
-        "--server.address", "127.0.0.1", "--server.port", str(port), "--browser.gatherUsageStats", "false",
-        "--server.fileWatcherType", "none", "--client.toolbarMode", "viewer",
-    ]
-    with open(log, "w") as out:
-        process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 120
-        while True:
-            try:
-                urllib.request.urlopen(f"{url}/_stcore/health", timeout=2).read()
-                break
-            except OSError:
-                if process.poll() is not None or time.monotonic() > deadline:
-                    pytest.fail(f"le serveur Streamlit n'a pas démarré :\n{log.read_text()[-3000:]}")
-                time.sleep(0.5)
+    with server.app_server(data, log, env={"PLANNER_FETCH_BASE_URL": loopback.base}) as url:
         yield url, data
-    finally:
-        process.terminate()
-        try:
-            process.wait(15)
-        except subprocess.TimeoutExpired:
-            process.kill()
 
 
 @pytest.fixture(scope="module")
