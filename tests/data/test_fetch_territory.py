@@ -6,7 +6,6 @@ covered downloads nothing, and against the loopback Overpass API serving REAL OS
 from __future__ import annotations
 
 import json
-import os
 import socket
 from pathlib import Path
 
@@ -19,7 +18,7 @@ from planner.errors import DataError
 from planner.outputs.text.data import render_fetch
 from planner.territory import select
 from planner.travel.obtain import fetch_territory
-from tests.travel.overpass_loopback import OsmStore, serve
+from tests.travel.overpass_loopback import OsmStore, folder_without_roads, serve
 
 
 def _closed_port() -> int:
@@ -78,12 +77,7 @@ def test_territory_covered_by_a_local_graph_downloads_no_road(corsica_data: Path
 def without_roads(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, real_data: Path) -> Path:
     """The real snapshots, minus their road graphs (``roads/`` empty and writable)."""
     monkeypatch.setenv("PLANNER_CACHE_DIR", str(tmp_path / "cache"))
-    root = tmp_path / "data"
-    root.mkdir()
-    for entry in real_data.iterdir():
-        if entry.name != "roads":
-            os.symlink(entry, root / entry.name)
-    (root / "roads").mkdir()
+    root = folder_without_roads(real_data, tmp_path / "data")
     monkeypatch.setenv("PLANNER_DATA_DIR", str(root))
     return root
 

@@ -131,3 +131,13 @@ def serve(store: OsmStore) -> Loopback:
     state.server = server
     state.url = f"http://127.0.0.1:{server.server_address[1]}/api"
     return state
+
+
+def folder_without_roads(real_data: Path, root: Path) -> Path:
+    """A data folder ``root``: the real layers symlinked, ``roads/`` empty and writable."""
+    root.mkdir()
+    for entry in real_data.iterdir():
+        if entry.name != "roads":
+            (root / entry.name).symlink_to(entry)
+    (root / "roads").mkdir()
+    return root

@@ -8,7 +8,6 @@ road extract (``osm_pbf/corse_drive_from_graphml.osm.pbf``).
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,7 +27,7 @@ from planner.travel.download import download_graph, fetch_roads
 from planner.travel.graph import RoadGraph, load_road_graph
 from planner.travel.model import model_for
 
-from .overpass_loopback import Loopback, OsmStore, serve
+from .overpass_loopback import Loopback, OsmStore, folder_without_roads, serve
 
 #: The island of Saint-Barthélemy (WGS84), around the extract's roads.
 ISLAND = shapely.box(-62.88, 17.87, -62.78, 17.93)
@@ -45,12 +44,7 @@ def saint_barth_server(real_data: Path) -> Iterator[Loopback]:
 def fresh(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, real_data: Path) -> Path:
     """A private cache folder and a data folder whose ``roads/`` is writable and empty."""
     monkeypatch.setenv("PLANNER_CACHE_DIR", str(tmp_path / "cache"))
-    root = tmp_path / "data"
-    root.mkdir()
-    for entry in real_data.iterdir():
-        if entry.name != "roads":
-            os.symlink(entry, root / entry.name)
-    (root / "roads").mkdir()
+    root = folder_without_roads(real_data, tmp_path / "data")
     monkeypatch.setenv("PLANNER_DATA_DIR", str(root))
     return root
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import os
 from pathlib import Path
 
 import numpy as np
@@ -22,6 +21,7 @@ from planner.territory import select
 from planner.travel.graph import RoadGraph, graph_for, load_road_graph
 from planner.travel.model import TravelModel, model_for
 from planner.travel.pbf import import_pbf, maxspeed_kph, read_pbf, way_direction, way_speed_kph
+from tests.travel.overpass_loopback import folder_without_roads
 
 
 @pytest.fixture(scope="module")
@@ -38,12 +38,7 @@ def imported(corsica_pbf: Path) -> RoadGraph:
 @pytest.fixture()
 def data_folder(real_data: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A data folder whose ``roads/`` is writable (and empty): the real layers linked."""
-    root = tmp_path / "data"
-    root.mkdir()
-    for entry in real_data.iterdir():
-        if entry.name != "roads":
-            os.symlink(entry, root / entry.name)
-    (root / "roads").mkdir()
+    root = folder_without_roads(real_data, tmp_path / "data")
     monkeypatch.setenv("PLANNER_DATA_DIR", str(root))
     return root
 
