@@ -54,11 +54,28 @@ PAGES = [
 navigation = st.navigation(PAGES)
 with common.guard("la préparation de l'application"):
     cache.warm_up()  # first visit after a start: one French message per step
-with st.sidebar:
-    st.markdown("### Sélection")
-with common.guard("le panneau de sélection"):
-    common.sidebar()
-navigation.run()
+
+
+def _sidebar(expected: common.Selection | None = None) -> None:
+    """The shared sidebar; after the page, checked against the selection the page used."""
+    with st.sidebar:
+        st.markdown("### Sélection")
+    with common.guard("le panneau de sélection"):
+        if expected is None:
+            common.sidebar()
+        else:
+            common.late_sidebar(expected)
+
+
+if common.page_before_sidebar():  # a new session: the page (its map) first, then the sidebar
+    expected = common.default_selection()
+    try:
+        navigation.run()
+    finally:
+        _sidebar(expected)
+else:
+    _sidebar()
+    navigation.run()
 logging.getLogger("planner.app").info(
     "page « %s » exécutée en %.2f s", navigation.title, time.perf_counter() - _started
 )

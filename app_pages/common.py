@@ -10,7 +10,6 @@ never recomputes travel times.
 
 from __future__ import annotations
 
-import copy
 import hashlib
 import json
 import logging
@@ -44,13 +43,13 @@ from app_pages.cache import (  # noqa: F401 (re-exported: pages call common.<nam
     territory_sites,
     travel_model,
 )
+from app_pages.map_frame import map_first, show_map  # noqa: F401 (re-exported: pages call common.<name>)
 from planner import fr
 from planner.config import DEFAULT_THRESHOLD_MIN, HELP_NETWORKS, cache_dir
 from planner.data.schema import NETWORKS, LoadReport
 from planner.data.sources.user_files import load_user_file
 from planner.errors import DataError, PlannerError, SettingsError, SolverError
 from planner.outputs.escape import markdown_text, neutralize
-from planner.outputs.maps.offline import offline as offline_map
 
 log = logging.getLogger("planner.app")
 
@@ -290,6 +289,7 @@ def _kinds_picker(spec: str, networks: list[str]) -> tuple[tuple[str, tuple[str,
 def sidebar() -> Selection:
     """Render the shared sidebar (territory, networks, kinds, threshold) and return the selection."""
     st.session_state[SELECTION] = None
+    st.session_state[_SIDEBAR_DRAWN] = True
     user_key, sites = user_sites()
     selection = Selection(spec=None, user_key=user_key, user_sites=sites, demand_key=demand_key())
     try:
@@ -323,6 +323,42 @@ def sidebar() -> Selection:
     return selection
 
 
+#: Session-state flag: the sidebar has been drawn once in this session.
+_SIDEBAR_DRAWN = "_sidebar_drawn"
+
+
+def page_before_sidebar() -> bool:
+    """Whether this run draws the page before the sidebar: a session's first run, where every
+    sidebar widget holds its default, so the browser gets the page's map first.
+
+    The page then reads :func:`default_selection`; :func:`sidebar`, drawn afterwards, checks
+    that its widgets made the same selection (else the app runs again with theirs).
+    """
+    return not st.session_state.get(_SIDEBAR_DRAWN, False)
+
+
+def default_selection() -> Selection:
+    """The selection the sidebar makes before any choice (default territory, networks, threshold)."""
+    user_key, sites = user_sites()
+    selection = Selection(spec=",".join(DEFAULT_DEPARTEMENTS), networks=tuple(HELP_NETWORKS),
+                          threshold=float(DEFAULT_THRESHOLD_MIN), user_key=user_key, user_sites=sites,
+                          demand_key=demand_key())
+    st.session_state[SELECTION] = selection
+    return selection
+
+
+def _same(a: Selection, b: Selection) -> bool:
+    fields = ("spec", "networks", "threshold", "kinds", "user_key", "demand_key")
+    return a.error is None and b.error is None and all(getattr(a, f) == getattr(b, f) for f in fields)
+
+
+def late_sidebar(expected: Selection) -> None:
+    """Draw the sidebar after a page drawn with ``expected``; run again if its widgets differ."""
+    st.session_state[_SIDEBAR_DRAWN] = True
+    if not _same(sidebar(), expected):
+        st.rerun()
+
+
 def current() -> Selection:
     """The selection made by the sidebar in this run; stops the page with a French message if unusable."""
     selection: Selection | None = st.session_state.get(SELECTION)
@@ -335,34 +371,6 @@ def current() -> Selection:
     with guard("la liste des données absentes"):
         data_notice.render(territory(selection.spec))
     return selection
-
-
-def show_map(fmap: Any, height: int, key: str) -> None:
-    """Show a (cached) folium map without reruns on pan, zoom or layer toggles.
-
-    folium's rendering is not idempotent (each render appends scripts to the map), so a
-    cached map is drawn from a deep copy that shares the layers' data. Its scripts and
-    styles are the vendored ones (streamlit-folium loads each element's files by URL:
-    they are ``data:`` URIs, so the page asks no other host for anything).
-    """
-    from streamlit_folium import st_folium
-
-    st_folium(offline_map(_fresh_copy(fmap)), height=height, use_container_width=True, returned_objects=[],
-              key=key)
-
-
-def _fresh_copy(fmap: Any) -> Any:
-    """Deep copy of a folium map sharing its (read-only) GeoJSON and cluster data."""
-    memo: dict[int, Any] = {}
-    stack = [fmap]
-    while stack:
-        element = stack.pop()
-        for name in ("data", "rows"):
-            value = getattr(element, name, None)
-            if isinstance(value, (dict, list)):
-                memo[id(value)] = value
-        stack.extend(getattr(element, "_children", {}).values())
-    return copy.deepcopy(fmap, memo)
 
 
 def map_level(n_communes: int) -> str:

@@ -26,6 +26,8 @@ VARIABLES: dict[str, tuple[str, str, str, int]] = {
 #: Classes of the share of population within the threshold (aggregated maps), good = green.
 SHARE_BINS = (0, 0.5, 0.7, 0.8, 0.9, 0.95, 1.0001)
 SHARE_COLOURS = tuple(reversed(maps.SEQUENTIAL))
+#: The map's variable until the person picks another (the first of :data:`VARIABLES`).
+DEFAULT_VARIABLE = next(iter(VARIABLES))
 
 
 def _shown_sites(selection: common.Selection, coverage) -> gpd.GeoDataFrame:
@@ -135,6 +137,33 @@ def render() -> None:
         f"{markdown_text(territory.label)} — {fr.plural(len(territory.communes), 'commune')} — "
         f"{fr.integer(summary['population'])} habitants — temps d'accès calculés {method}."
     )
+    # What the browser draws first is what it gets first: the map goes out before the key
+    # figures (drawn above it), its display options (under it) and the tables.
+    kpi_slot, map_slot, options_slot = st.container(), st.container(), st.container()
+    variable = st.session_state.get("cov_variable", DEFAULT_VARIABLE)
+    with_iso = bool(st.session_state.get("cov_isochrones", False))
+    key = (selection.spec, selection.networks, threshold, selection.kinds, selection.demand_key, selection.user_key)
+    fmap = coverage_map(key, variable, with_iso, _selection=selection, _coverage=coverage)
+    with map_slot:
+        common.show_map(fmap, height=620)
+    with options_slot:
+        left, right = st.columns([3, 1])
+        left.radio("Colorier les communes selon", list(VARIABLES), horizontal=True, key="cov_variable")
+        right.toggle(f"Isochrones {fr.duration(threshold)}", key="cov_isochrones",
+                     help="Zone atteignable en moins du seuil depuis les sites comptés.")
+    with kpi_slot:
+        _key_figures(coverage, summary, threshold)
+    if common.map_level(len(territory.communes)) != "insee":
+        st.caption(f"Territoire étendu : la carte est agrégée par "
+                   f"{areas.AREA_LABELS[common.map_level(len(territory.communes))]} et ne montre que les sites comptés.")
+    st.caption("Sources : " + markdown_text(fr.vintage(" ; ".join([OSM_ATTRIBUTION, *maps.source_attributions(
+        _shown_sites(selection, coverage), ["ifn_iris", "ifn_scores"])]))))
+    common.map_first("couverture")
+    _tables(selection, coverage, summary, threshold)
+
+
+def _key_figures(coverage, summary: dict, threshold: float) -> None:
+    """The five key figures above the map."""
     cols = st.columns(5)
     demand_share = summary["demand_within"] / summary["demand"] if summary["demand"] else None
     share = fr.percent(summary["share_within"])
@@ -162,63 +191,72 @@ def render() -> None:
                    delta="voir la page « Zones mal desservies »", delta_color="off", delta_arrow="off",
                    border=True)
 
-    map_slot = st.container()  # the map high on the screen, its display options under it
-    left, right = st.columns([3, 1])
-    variable = left.radio("Colorier les communes selon", list(VARIABLES), horizontal=True, key="cov_variable")
-    with_iso = right.toggle(f"Isochrones {fr.duration(threshold)}", key="cov_isochrones",
-                            help="Zone atteignable en moins du seuil depuis les sites comptés.")
-    key = (selection.spec, selection.networks, threshold, selection.kinds, selection.demand_key, selection.user_key)
-    fmap = coverage_map(key, variable, with_iso, _selection=selection, _coverage=coverage)
-    with map_slot:
-        common.show_map(fmap, height=620, key="coverage_map")
-    if common.map_level(len(territory.communes)) != "insee":
-        st.caption(f"Territoire étendu : la carte est agrégée par "
-                   f"{areas.AREA_LABELS[common.map_level(len(territory.communes))]} et ne montre que les sites comptés.")
-    st.caption("Sources : " + markdown_text(fr.vintage(" ; ".join([OSM_ATTRIBUTION, *maps.source_attributions(
-        _shown_sites(selection, coverage), ["ifn_iris", "ifn_scores"])]))))
 
-    tabs = st.tabs(["Complémentarité des réseaux", "Population par seuil", "Par EPCI", "Temps d'accès"])
-    with tabs[0]:
-        table = _network_table(coverage)
-        st.markdown(
-            "Population à moins du seuil de chaque réseau, et population que **ce seul réseau** couvre "
-            "(celle qui perdrait l'accès s'il disparaissait)."
-        )
-        common.table(table, key="network_table", styled=True, percent=("part de la population",))
-        st.altair_chart(network_chart(table, threshold), width="stretch")
-        with st.expander("Recouvrement entre réseaux (population couverte par les deux)"):
-            common.table(coverage.overlap().reset_index(names="réseau"), key="overlap_table")
-    with tabs[1]:
-        totals = coverage.totals().rename(columns={"seuil_min": "seuil (min)", "part_population": "part de la population",
-                                                   "demande": "personnes en difficulté numérique",
-                                                   "part_demande": "part de la demande"})
-        common.table(totals, key="totals_table", percent=("part de la population", "part de la demande"))
-    with tabs[2]:
-        by_epci = coverage.by_area("epci").reset_index().rename(columns={"area": "EPCI"})
-        keep = ["EPCI", "nom", "population", f"population_{threshold:g}min", f"part_population_{threshold:g}min",
-                "demand", f"demande_{threshold:g}min"]
-        by_epci = by_epci[[c for c in keep if c in by_epci.columns]].rename(columns={
-            "population": "population", f"population_{threshold:g}min": "population à moins du seuil",
-            f"part_population_{threshold:g}min": "part", "demand": "personnes en difficulté numérique",
-            f"demande_{threshold:g}min": "dont à moins du seuil"})
-        common.table(by_epci.sort_values("part"), key="epci_table", percent=("part",))
-    with tabs[3]:
-        dist = summary["distribution"]
-        frame = pd.DataFrame({
-            "pondéré par": ["la population", "la demande"],
-            "médiane (min)": [dist["population"]["mediane_min"], dist["demande"]["mediane_min"]],
-            "90e centile (min)": [dist["population"]["p90_min"], dist["demande"]["p90_min"]],
-            "maximum (min)": [dist["population"]["max_min"], dist["demande"]["max_min"]],
-        })
-        common.table(frame, key="distribution_table")
-        communes = pd.DataFrame(coverage.communes[["insee", "name", "epci_name", "population", "minutes",
-                                                   "population_out", "zone_id"]])
-        communes.columns = ["INSEE", "commune", "EPCI", "population", "temps depuis la mairie (min)",
-                            "population au-delà du seuil", "zone"]
-        st.download_button(
-            "Télécharger le tableau des communes (CSV)", common.csv_bytes(communes),
-            file_name=f"couverture_{selection.spec.replace(',', '-')}.csv", mime="text/csv", key="dl_communes",
-        )
+def _tables(selection: common.Selection, coverage, summary: dict, threshold: float) -> None:
+    """The tabs under the map; only the open one is computed and drawn."""
+    tabs = st.tabs(list(_TABS), key="cov_tabs", on_change="rerun")
+    for tab, body in zip(tabs, _TABS.values()):
+        if tab.open:
+            with tab:
+                body(selection, coverage, summary, threshold)
+
+
+def _networks_tab(selection: common.Selection, coverage, summary: dict, threshold: float) -> None:
+    table = _network_table(coverage)
+    st.markdown(
+        "Population à moins du seuil de chaque réseau, et population que **ce seul réseau** couvre "
+        "(celle qui perdrait l'accès s'il disparaissait)."
+    )
+    common.table(table, key="network_table", styled=True, percent=("part de la population",))
+    st.altair_chart(network_chart(table, threshold), width="stretch")
+    with st.expander("Recouvrement entre réseaux (population couverte par les deux)"):
+        common.table(coverage.overlap().reset_index(names="réseau"), key="overlap_table")
+
+
+def _thresholds_tab(selection: common.Selection, coverage, summary: dict, threshold: float) -> None:
+    totals = coverage.totals().rename(columns={"seuil_min": "seuil (min)", "part_population": "part de la population",
+                                               "demande": "personnes en difficulté numérique",
+                                               "part_demande": "part de la demande"})
+    common.table(totals, key="totals_table", percent=("part de la population", "part de la demande"))
+
+
+def _epci_tab(selection: common.Selection, coverage, summary: dict, threshold: float) -> None:
+    by_epci = coverage.by_area("epci").reset_index().rename(columns={"area": "EPCI"})
+    keep = ["EPCI", "nom", "population", f"population_{threshold:g}min", f"part_population_{threshold:g}min",
+            "demand", f"demande_{threshold:g}min"]
+    by_epci = by_epci[[c for c in keep if c in by_epci.columns]].rename(columns={
+        "population": "population", f"population_{threshold:g}min": "population à moins du seuil",
+        f"part_population_{threshold:g}min": "part", "demand": "personnes en difficulté numérique",
+        f"demande_{threshold:g}min": "dont à moins du seuil"})
+    common.table(by_epci.sort_values("part"), key="epci_table", percent=("part",))
+
+
+def _times_tab(selection: common.Selection, coverage, summary: dict, threshold: float) -> None:
+    dist = summary["distribution"]
+    frame = pd.DataFrame({
+        "pondéré par": ["la population", "la demande"],
+        "médiane (min)": [dist["population"]["mediane_min"], dist["demande"]["mediane_min"]],
+        "90e centile (min)": [dist["population"]["p90_min"], dist["demande"]["p90_min"]],
+        "maximum (min)": [dist["population"]["max_min"], dist["demande"]["max_min"]],
+    })
+    common.table(frame, key="distribution_table")
+    communes = pd.DataFrame(coverage.communes[["insee", "name", "epci_name", "population", "minutes",
+                                               "population_out", "zone_id"]])
+    communes.columns = ["INSEE", "commune", "EPCI", "population", "temps depuis la mairie (min)",
+                        "population au-delà du seuil", "zone"]
+    st.download_button(
+        "Télécharger le tableau des communes (CSV)", common.csv_bytes(communes),
+        file_name=f"couverture_{selection.spec.replace(',', '-')}.csv", mime="text/csv", key="dl_communes",
+    )
+
+
+#: The tabs under the map: title → what draws it.
+_TABS = {
+    "Complémentarité des réseaux": _networks_tab,
+    "Population par seuil": _thresholds_tab,
+    "Par EPCI": _epci_tab,
+    "Temps d'accès": _times_tab,
+}
 
 
 with common.guard("la page Couverture"):

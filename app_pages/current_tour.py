@@ -33,7 +33,11 @@ FORMAT_HELP = (
     "Une ligne par permanence : « nom », « code_insee » ou « latitude »/« longitude », puis soit "
     "« horaires » au format OSM (par exemple « week 1-53/2 Tu 09:00-12:30 »), soit « jour », "
     "« debut », « fin » et « semaines » (toutes, impaires, paires, une sur quatre) ; en option "
-    "« garder » (oui/non) pour garder l'arrêt, « conseiller » pour dire qui le tient."
+    "« garder » (oui/non) pour garder l'arrêt, « conseiller » pour dire qui le tient. Les conseillers "
+    "sont ceux du fichier (colonne « conseiller », sinon autant que de permanences simultanées) : la "
+    "proposition en garde le même nombre, le nombre de conseillers du plan ci-dessus ne s'applique pas ici. "
+    "Les rythmes autres que chaque semaine, une sur deux ou une sur quatre toute l'année sont signalés "
+    "(lignes « suspecte ») ou écartés."
 )
 
 
@@ -98,9 +102,9 @@ def _side(col, key: str, title: str, tables: PlanTables, figures: TourFigures, o
           token: str, communes) -> None:
     _figures(col, title, figures, other)
     with col:
-        common.show_map(tour_map(token, key, _tables=tables, _communes=communes), height=420, key=f"tour_map_{key}")
+        common.show_map(tour_map(token, key, _tables=tables, _communes=communes), height=420)
         schedule = visit_table(tables)
-        keep = [c for c in ("Conseiller", "Semaine", "Jour", "Lieu", "Commune", "Début", "Fin",
+        keep = [c for c in ("Conseiller", "Semaine", "Jour", "Lieu", "Commune", "Début", "Fin", "Statut des horaires",
                             "Trajet depuis l'étape précédente (min)") if c in schedule.columns]
         common.table(schedule[keep], key=f"tour_table_{key}")
 
@@ -109,13 +113,16 @@ def _results(selection: common.Selection, stored: dict) -> None:
     result: TourComparison = stored["result"]
     communes = result.plan.coverage.communes
     current = validate_plan(result.current_tables())
-    proposed = validate_plan(result.plan.tables())
+    proposed = validate_plan(result.plan.tables(result.week_start()))  # week 1 on an odd ISO week, as the file
     left, right = st.columns(2)
     _side(left, "current", f"Tournée actuelle (cycle de {fr.plural(result.weeks, 'semaine')})", current,
           result.current, None, stored["token"], communes)
     _side(right, "proposed", "Tournée proposée", proposed, result.proposed, result.current, stored["token"], communes)
     st.caption("Chiffres par semaine, en moyenne sur le cycle. Sources : "
                + markdown_text(" ; ".join([OSM_ATTRIBUTION, result.report.source])))
+    st.caption(f"Proposition avec les mêmes conseillers que la tournée actuelle "
+               f"({fr.plural(len(result.plan.routes.advisors), 'conseiller')}) ; semaine 1 des deux tournées : "
+               f"semaine du {fr.date(result.week_start())}.")
     if result.locked:
         st.caption(f"{fr.plural(len(result.locked), 'arrêt gardé', 'arrêts gardés')} à l'identique (colonne « garder »).")
     issues = [i.as_dict() for i in result.report.issues]

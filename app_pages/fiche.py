@@ -102,7 +102,7 @@ def render() -> None:
         common.table(perm[["réseau", "nom", "adresse", "horaires", "temps"]], key="fiche_permanences", styled=True)
     with right:
         fmap = sheet_map(key, code, _main=main, _extra=extra, _sheet=data)
-        common.show_map(fmap, height=360, key="fiche_map")
+        common.show_map(fmap, height=360)
 
     if data.zones:
         st.subheader("Zone mal desservie")

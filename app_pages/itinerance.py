@@ -224,7 +224,7 @@ def _results(selection: common.Selection, stored: dict) -> None:
         week = None if chosen == "__all__" else int(chosen)
     day = None if day == "__all__" else day
     fmap = plan_map(stored["token"], day, week, _tables=tables, _coverage=result.coverage)
-    common.show_map(fmap, height=560, key="plan_map")
+    common.show_map(fmap, height=560)
     st.caption("Sources : " + markdown_text(" ; ".join([OSM_ATTRIBUTION, *[s for s in tables.meta.get("sources", [])
                                                                   if "OpenStreetMap" not in s]])))
 

@@ -94,7 +94,8 @@ def render() -> None:
     left, right = st.columns([3, 2])
     with left:
         fmap = zones_map(key, zone_id, _selection=selection, _coverage=coverage)
-        common.show_map(fmap, height=560, key="zones_map")
+        common.show_map(fmap, height=560)
+        common.map_first("zones")
     with right:
         table = pd.DataFrame({
             "rang": range(1, len(zones) + 1),

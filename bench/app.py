@@ -5,11 +5,15 @@ then drives headless Debian chromium with Playwright:
 
 1. first visit after the start (caches empty, apart from what the server warms itself):
    time until the Couverture map is drawn;
-2. new sessions on the warm server, 3 runs per page (median): time until the page's map
-   (Couverture, Zones, Fiche) or its title (other pages) is shown.
+2. new sessions on the warm server, per page (median of ``--runs``): time until the page's
+   map (Couverture, Zones, Fiche) or its title (other pages) is shown, in two browsers:
+   a browser that never saw the app (a new browser context: no HTTP cache, Streamlit's
+   own scripts fetched and compiled again) and a browser that did (a new tab of the same
+   context: a new Streamlit session, Streamlit's scripts from the browser's cache).
 
 Prints the figures and their ratio to the baseline of issue 13 (2.4 s warm, 17 s first
-visit); asserts nothing. Requests to other hosts are answered locally (offline machine).
+visit); asserts nothing. Requests are not intercepted (interception slows every request);
+the browser resolves no host but 127.0.0.1, and the requests to other hosts are counted.
 Run: ``PLANNER_DATA_DIR=... python bench/app.py [--runs 3]``.
 """
 
@@ -29,7 +33,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--disable-sync", "--no-first-run"]
+        "--disable-sync", "--no-first-run", "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1"]
 #: Issue 13's measures before the work: warm new session, first visit after a start (s).
 BASELINE_WARM_S, BASELINE_FIRST_S = 2.4, 17.0
 #: Page path → whether it shows a map on arrival, and its title.
@@ -69,38 +73,12 @@ def _start(log: Path) -> tuple[subprocess.Popen, str]:
             time.sleep(0.2)
 
 
-def _offline(server: str):
-    """Answer requests to other hosts locally: Leaflet from django-js-lib-leaflet if a map
-    still asks a CDN for it, empty scripts and styles, 404 for tiles."""
-    try:
-        import js_lib_leaflet
-
-        leaflet: Path | None = Path(js_lib_leaflet.__file__).parent / "static" / "js_lib_leaflet"
-    except ImportError:
-        leaflet = None
-
-    def route(request_route) -> None:
-        url = request_route.request.url
-        if url.startswith(server):
-            return request_route.continue_()
-        name = url.split("?")[0].rsplit("/", 1)[-1]
-        if leaflet is not None and name in ("leaflet.js", "leaflet.css"):
-            kind = "application/javascript" if name.endswith(".js") else "text/css"
-            return request_route.fulfill(path=str(leaflet / name), content_type=kind)
-        if name.endswith((".js", ".css")):
-            kind = "application/javascript" if name.endswith(".js") else "text/css"
-            return request_route.fulfill(body="", content_type=kind)
-        return request_route.fulfill(status=404, body="")
-
-    return route
-
-
 def _map_shown(page, timeout_s: float = 300) -> None:
-    """Wait until the streamlit-folium frame holds a drawn Leaflet map."""
+    """Wait until a frame of the page holds a drawn Leaflet map."""
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
         for frame in page.frames:
-            if "streamlit_folium" not in frame.url or frame.is_detached():
+            if frame.is_detached() or frame == page.main_frame:
                 continue
             try:
                 if frame.query_selector(".leaflet-container .leaflet-pane"):
@@ -111,12 +89,18 @@ def _map_shown(page, timeout_s: float = 300) -> None:
     raise SystemExit("la carte ne s'est pas affichée")
 
 
-def _visit(browser, server: str, path: str) -> float:
-    """Seconds from opening ``path`` in a new session until its map (or title) is shown."""
+def _visit(browser, server: str, path: str, context=None, elsewhere: list | None = None) -> float:
+    """Seconds from opening ``path`` in a new session until its map (or title) is shown.
+
+    ``context``: a browser context that already loaded the app (a new tab of it), else a
+    new context (a browser that never saw the app); requests to other hosts go to ``elsewhere``.
+    """
     has_map, title = PAGES[path]
-    context = browser.new_context(locale="fr-FR", viewport={"width": 1366, "height": 768})
+    own = context is None
+    context = browser.new_context(locale="fr-FR", viewport={"width": 1366, "height": 768}) if own else context
     page = context.new_page()
-    page.route("**/*", _offline(server))
+    if elsewhere is not None:
+        page.on("request", _noting(server, elsewhere))
     started = time.perf_counter()
     page.goto(f"{server}/{path}")
     if has_map:
@@ -124,8 +108,22 @@ def _visit(browser, server: str, path: str) -> float:
     else:
         page.wait_for_selector(f"h1:has-text(\"{title}\")", timeout=300_000)
     elapsed = time.perf_counter() - started
-    context.close()
+    page.close()
+    if own:
+        context.close()
     return elapsed
+
+
+def _noting(server: str, elsewhere: list):
+    """A request listener appending to ``elsewhere`` the URLs that leave the app's server."""
+    def note(request) -> None:
+        if not request.url.startswith((server, "data:", "blob:", "about:")):
+            elsewhere.append(request.url)
+    return note
+
+
+def _line(label: str, times: list[float]) -> str:
+    return f"{label} : médiane {statistics.median(times):.2f} s (min {min(times):.2f}, max {max(times):.2f})"
 
 
 def main() -> None:
@@ -142,20 +140,24 @@ def main() -> None:
     try:
         with sync_playwright() as playwright:
             browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
-            first = _visit(browser, server, "couverture")
+            elsewhere: list[str] = []
+            first = _visit(browser, server, "couverture", elsewhere=elsewhere)
             print(f"Serveur prêt en {up:.1f} s ; première visite (Couverture, carte affichée) : {first:.2f} s "
                   f"(référence {BASELINE_FIRST_S:.0f} s, rapport {first / BASELINE_FIRST_S:.2f} ; cible ≤ 10 s)")
+            returning = browser.new_context(locale="fr-FR", viewport={"width": 1366, "height": 768})
             for path in PAGES:
-                _visit(browser, server, path)  # the page's own caches (first time it is shown)
-                times = [_visit(browser, server, path) for _ in range(runs)]
-                median = statistics.median(times)
+                _visit(browser, server, path, returning)  # the page's own caches (first time it is shown)
+                fresh = [_visit(browser, server, path, elsewhere=elsewhere) for _ in range(runs)]
+                again = [_visit(browser, server, path, returning, elsewhere) for _ in range(runs)]
                 what = "carte" if PAGES[path][0] else "titre"
-                line = (f"{PAGES[path][1]:<22} nouvelle session, serveur chaud ({what}) : médiane {median:.2f} s "
-                        f"(min {min(times):.2f}, max {max(times):.2f})")
+                print(_line(f"{PAGES[path][1]:<22} nouvelle session ({what}), navigateur neuf", fresh), flush=True)
+                line = _line(f"{PAGES[path][1]:<22} nouvelle session ({what}), navigateur déjà venu", again)
                 if path == "couverture":
-                    line += (f" — référence {BASELINE_WARM_S} s, rapport {median / BASELINE_WARM_S:.2f} ; "
-                             "cible ≤ 1,5 s")
+                    line += (f" — référence {BASELINE_WARM_S} s, rapport {statistics.median(again) / BASELINE_WARM_S:.2f}"
+                             f" (navigateur neuf : {statistics.median(fresh) / BASELINE_WARM_S:.2f}) ; cible ≤ 1,5 s")
                 print(line, flush=True)
+            returning.close()
+            print(f"Requêtes vers un autre hôte : {len(elsewhere)}" + (f" ({elsewhere[:3]})" if elsewhere else ""))
             browser.close()
     finally:
         process.terminate()

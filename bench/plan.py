@@ -13,7 +13,8 @@ hosts where a permanence fits in a day from a base) for every method.
   metric CRS), each snapped to the nearest free candidate; then nearest-neighbour days
   (from where the advisor is, the nearest stop it can still reach, hold inside the
   host's hours and come back from, within the window); each stop at most once a week;
-* **optimized**: maximal covering (HiGHS) + PyVRP routes with the largest number of stops
+* **optimized**: maximal service under capacity, then covering (HiGHS,
+  :mod:`planner.optimize.siting_capacity`) + PyVRP routes with the largest number of stops
   whose plan holds at most the baseline's presence hours (from as many stops as the baseline
   held, upwards) — hours used, not hours available;
 * two hybrids to split the gain: optimizer stops + nearest-neighbour routing, and baseline
@@ -24,7 +25,9 @@ hosts where a permanence fits in a day from a base) for every method.
 Printed per method: stops held, presence and driving hours per week, covered demand (within
 T of an existing site or a stop held) and served demand (beyond the existing sites' reach,
 served under the stops' capacity: presence hours × people helped per advisor-hour × service
-weeks, :func:`planner.optimize.current_tour.tour_figures`). Asserts nothing.
+weeks, :func:`planner.optimize.current_tour.tour_figures`). Then the capacity-aware stop
+choice against maximal covering on the same inputs (same ``k``, candidates, coverage):
+served and covered demand of each choice, and of each plan after routing. Asserts nothing.
 """
 
 from __future__ import annotations
@@ -52,6 +55,8 @@ from planner.geo import CRS_WGS84
 from planner.optimize.current_tour import tour_figures
 from planner.optimize.plan import candidate_hosts, make_plan, resolve_bases
 from planner.optimize.settings import PlanSettings
+from planner.optimize.siting_capacity import MaximalService
+from planner.optimize.stop_choice import choose_stops, weekly_stop_hours
 from planner.territory import select
 from planner.travel.model import model_for
 
@@ -171,6 +176,32 @@ def _plan_figures(travel, points, coverage, plan):
                         plan.routes.drive_minutes, plan.routes.weeks)
 
 
+def _objective_lines(territory, settings, coverage, travel, points, candidates, k, optimized) -> None:
+    """The capacity-aware stop choice against maximal covering on the same inputs: after
+    siting (served and covered demand of the k stops, exact allocation) and after routing."""
+    reach = travel.within(points, candidates, max_minutes=THRESHOLD_MIN).covers().tocsc()
+    weights = points["demand"].fillna(0).to_numpy(dtype=float)
+    hours = weekly_stop_hours(settings.stop_minutes, settings.frequency)
+    model = MaximalService.from_service(coverage.service, weights, reach, hours, k)
+    figures = {}
+    for label, cov in (("demande servie", coverage), ("couverture", dataclasses.replace(coverage, service=None))):
+        tic = time.perf_counter()
+        choice = choose_stops(cov, reach, k, stop_hours=hours, time_limit=config.SITING_TIME_LIMIT_S)
+        figures[label] = (model.value(choice.selected), float(weights[model.covered_by(choice.selected)].sum()),
+                          time.perf_counter() - tic)
+    text = " ; ".join(f"objectif {label} → servie {fr.number(s)}, couverte {fr.number(c)} ({fr.number(t, 2)} s)"
+                      for label, (s, c, t) in figures.items())
+    print(f"Choix de {k} arrêts, mêmes candidats : {text}")
+    covering = make_plan(territory, dataclasses.replace(settings, stops=k), travel=travel,
+                         coverage=dataclasses.replace(coverage, service=None))
+    after = _plan_figures(travel, points, coverage, covering)
+    text = " ; ".join(f"objectif {label} → {fr.number(f.visits, 0)} permanences, servie {fr.number(f.served_demand)}, "
+                      f"couverte {fr.number(f.covered_demand)}, présence {fr.number(f.presence_hours, 1)} h/sem., "
+                      f"conduite {fr.number(f.drive_hours, 1)} h/sem."
+                      for label, f in (("demande servie", optimized), ("couverture", after)))
+    print(f"Après tournées ({k} arrêts) : {text}")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Plan optimisé contre k-moyennes, à heures utilisées égales.")
     parser.add_argument("--territory", default="2A,2B")
@@ -267,6 +298,7 @@ def main(argv: list[str] | None = None) -> int:
         left = Counter(u.reason.split(" :")[0] for u in result.routes.unvisited)
         print(f"Arrêts {label} laissés de côté : "
               + (", ".join(f"{n} × « {r} »" for r, n in left.most_common()) or "aucun"))
+    _objective_lines(territory, settings, coverage, travel, points, candidates, len(plan.stops), optimized)
     solver = plan.routes.solver
     print(f"Tournées PyVRP : {solver.status_text}, arrêt par {solver.stopped_by}, "
           f"{fr.number(solver.runtime_s, 1)} s ; choix des arrêts : {plan.siting['status_text']}.")

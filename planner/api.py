@@ -184,6 +184,7 @@ def current_tour(
     settings: PlanSettings | None = None,
     *,
     travel: str | TravelModel | None = None,
+    advisors: int | None = None,
 ) -> TourComparison:
     """Evaluate the tour a coordinator runs today (CSV/XLSX) and propose a better one.
 
@@ -197,6 +198,9 @@ def current_tour(
         Bases, days, window, permanence length, threshold... of the proposal.
     travel
         ``"road"``, ``"crow_fly"`` or a travel model.
+    advisors
+        The number of advisors the caller asked for, if any: it must be the file's (the
+        proposal keeps the same advisors), else a :class:`SettingsError`.
 
     Returns
     -------
@@ -204,7 +208,8 @@ def current_tour(
         ``.current`` and ``.proposed`` figures, ``.plan`` (the proposal), ``.summary()``.
     """
     sessions, report = load_current_tour(path, territory.communes)
-    return compare_tour(territory, sessions, report, settings, travel=_travel(territory, travel))
+    return compare_tour(territory, sessions, report, settings, travel=_travel(territory, travel),
+                        advisors_asked=advisors)
 
 
 def compare(

@@ -226,8 +226,9 @@ def coverage_cmd(
 
 @app.command("plan")
 def plan_cmd(
+    ctx: typer.Context,
     territory: str = TerritoryOpt,
-    advisors: int = typer.Option(config.DEFAULT_ADVISORS, "--advisors", help="Nombre de conseillers itinérants."),
+    advisors: int = typer.Option(config.DEFAULT_ADVISORS, "--advisors", help="Nombre de conseillers itinérants (avec --current-tour : ceux du fichier ; s'il est donné, le même nombre)."),
     bases: str | None = typer.Option(None, "--bases", help="Base de chaque conseiller : code INSEE ou identifiant de site, séparés par des virgules."),
     days: str = DaysOpt,
     window: str = typer.Option("-".join(config.DEFAULT_WINDOW), "--window", help="Plage horaire quotidienne."),
@@ -245,16 +246,25 @@ def plan_cmd(
     out: Path | None = typer.Option(None, "--out", help="Dossier où écrire les exports."),
     travel: str | None = TravelOpt,
     force: bool = ForceOpt,
-    current: Path | None = typer.Option(None, "--current-tour", help="Tournée actuelle (CSV ou XLSX) : l'évaluer, puis proposer mieux avec les mêmes conseillers et au plus les mêmes heures."),
+    current: Path | None = typer.Option(None, "--current-tour", help="Tournée actuelle (CSV ou XLSX) : l'évaluer, puis proposer mieux avec les mêmes conseillers et au plus les mêmes heures (avec --out : les exports de la tournée proposée)."),
     as_json: bool = JsonOpt,
 ) -> None:
     """Arrêts et tournées hebdomadaires des conseillers itinérants, avec leurs exports."""
     if current is not None:
-        settings = PlanSettings(advisors=advisors, bases=_listed(bases), days=_listed(days) or config.DEFAULT_DAYS,
+        # The proposal keeps the file's advisors: --advisors, when given, must say as many.
+        source = ctx.get_parameter_source("advisors")  # Typer's vendored click: compare by name
+        asked = advisors if source is not None and source.name != "DEFAULT" else None
+        settings = PlanSettings(advisors=asked or max(len(_listed(bases)), 1), bases=_listed(bases),
+                                days=_listed(days) or config.DEFAULT_DAYS,
                                 window=_window(window), max_drive_minutes=max_drive, stop_minutes=stop_minutes,
                                 frequency=frequency, threshold=threshold, networks=_listed(networks) or config.HELP_NETWORKS,
                                 time_limit=time_limit, seed=seed, **_hours_options(lunch, lunch_min, default_hours))
-        emit(current_tour(select(territory), current, settings, travel=travel).summary(), as_json, render_current_tour)
+        tour = current_tour(select(territory), current, settings, travel=travel, advisors=asked)
+        payload = tour.summary()
+        if out is not None:  # the proposal's exports, week 1 on the cycle's ISO week (odd weeks stay odd)
+            written = write_all(tour.plan.tables(tour.week_start()), out, force=force)
+            payload["files"] = {fmt: [str(p) for p in paths] for fmt, paths in written.items()}
+        emit(payload, as_json, render_current_tour)
         return
     result = plan(
         select(territory), advisors, stops, time_limit=time_limit, seed=seed, threshold=threshold,

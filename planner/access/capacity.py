@@ -194,12 +194,17 @@ class Service:
         Returns
         -------
         The allocation over ``[sites..., places...]``: ``per_site[len(sites):]`` are the
-        places'; ``total - allocation.total`` is the demand the places add.
+        places' (together, exactly the demand they add: the existing sites serve first);
+        ``total - allocation.total`` is the demand the places add (``minutes_mean`` is left
+        meaningless: the tie-break is by kind of place, not by travel time).
         """
         extra = people_per_year(np.asarray(advisor_hours, dtype=float), self.rate, self.weeks)
         cap = np.r_[self.capacity["capacity"].to_numpy(dtype=float), extra]
         pairs = sp.hstack([pattern(self.pairs), pattern(reach)]).tocsr()
-        return allocate(demand, cap, pairs)
+        # At the maximum served, people go to the existing sites first, so a place's flow
+        # is what it adds to their service.
+        new = (pairs.indices >= len(self.capacity)).astype(float)
+        return allocate(demand, cap, pairs, sp.csr_matrix((new, pairs.indices, pairs.indptr), pairs.shape))
 
 
 def serve(

@@ -125,7 +125,7 @@ def coverage_warnings(
     if level == "iris":
         deps = sorted({str(d) for d in territory.communes["departement"].dropna().unique()})
         lay = catalog.layer("ifn_iris")
-        have = {p.stem.zfill(2) for p in lay.files()}
+        have = {catalog.file_stem(p).zfill(2) for p in lay.files()}
         lacking = [d for d in deps if d.zfill(2) not in have]
         if lacking:
             error = None

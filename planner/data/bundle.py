@@ -5,7 +5,9 @@ reads every layer of the catalogue (:mod:`planner.data.catalog`) and writes, at 
 relative path and in the same format (columns, separator, quoting, encoding, line
 endings; header-less files with their ``headers.csv``; JSON stays JSON), the rows
 that concern the territory, so that the same loaders read the bundle as the full
-exports. A row is kept (:mod:`planner.data.bundle_rows`) when:
+exports (a CSV file over :data:`GZIP_MIN_BYTES` is written gzip-compressed,
+``2A.csv.gz``, byte-stable: the readers take it as they take ``2A.csv``). A row is
+kept (:mod:`planner.data.bundle_rows`) when:
 
 - its coordinates (a latitude/longitude column pair) lie within ``buffer_km`` of the
   territory (sites: the planner keeps sites within that margin), or
@@ -23,6 +25,7 @@ size and sha256, and the build date.
 from __future__ import annotations
 
 import datetime as dt
+import gzip
 import hashlib
 import json
 import logging
@@ -36,10 +39,11 @@ from planner import fr
 from planner.config import BUNDLE_MANIFEST
 from planner.data import catalog
 from planner.data.bundle_rows import Zone, bundle_csv, bundle_json, keep_rows, zone_of
+from planner.data.sniff import is_gzip_name, table_suffix
 from planner.errors import DataError
 
-__all__ = ["LICENCE_FILE", "MAX_BUNDLE_BYTES", "Zone", "build_bundle", "bundle_summary",
-           "keep_rows", "zone_of"]
+__all__ = ["GZIP_MIN_BYTES", "LICENCE_FILE", "MAX_BUNDLE_BYTES", "Zone", "build_bundle",
+           "bundle_summary", "keep_rows", "zone_of"]
 
 log = logging.getLogger(__name__)
 
@@ -49,6 +53,9 @@ MAX_BUNDLE_BYTES = 6 * 1024 * 1024
 LICENCE_FILE = "LICENCE.md"
 #: Suffixes of the table files bundled (others, such as road files, are not tables).
 _TABLES = (".csv", ".json", ".geojson")
+#: A bundled CSV file larger than this is written gzip-compressed (``2A.csv.gz``: the
+#: IFN IRIS files, which carry the IRIS polygons); the readers take both forms.
+GZIP_MIN_BYTES = 256 * 1024
 #: Writes the road network into the bundle folder given; returns the file, or None.
 RoadsWriter = Callable[[Path], "Path | None"]
 
@@ -74,21 +81,24 @@ def _bundle_layer(zone: Zone, layer: catalog.Layer, staging: Path,
         assert root is not None
         relative = path.relative_to(root)
         entry.setdefault("source_files", []).append(relative.as_posix())
-        if path.suffix.lower() not in _TABLES:
+        if table_suffix(path) not in _TABLES:
             entry["skipped"].append(relative.as_posix())
             continue
         if relative.as_posix() in done:
             continue
         done.add(relative.as_posix())
-        built = bundle_json(zone, path) if path.suffix.lower() in (".json", ".geojson") \
+        built = bundle_json(zone, path) if table_suffix(path) in (".json", ".geojson") \
             else bundle_csv(zone, path)
         if built is None:
             log.info("%s : aucune ligne du territoire", relative)
             continue
         data, rows, rows_source = built
         target = staging / relative
+        if not is_gzip_name(path) and table_suffix(path) == ".csv" and len(data) > GZIP_MIN_BYTES:
+            target = target.with_name(target.name + ".gz")
         target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(data)
+        # mtime 0: the same rows give the same bytes (a rebuilt bundle is unchanged)
+        target.write_bytes(gzip.compress(data, 9, mtime=0) if is_gzip_name(target) else data)
         headers = path.parent / catalog.HEADERS_FILE
         if headers.is_file() and not (target.parent / catalog.HEADERS_FILE).exists():
             shutil.copyfile(headers, target.parent / catalog.HEADERS_FILE)

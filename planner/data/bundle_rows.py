@@ -26,7 +26,14 @@ import shapely
 
 from planner.config import DEFAULT_BUFFER_KM
 from planner.data import catalog
-from planner.data.read import norm_name, read_headers, read_records, read_text, sniff_separator
+from planner.data.read import (
+    norm_name,
+    read_bytes,
+    read_headers,
+    read_records,
+    read_text,
+    sniff_separator,
+)
 from planner.data.sources.cog import code_tables
 from planner.data.sources.communes import load_communes
 from planner.errors import DataError
@@ -173,7 +180,7 @@ def _csv_records(text: str, sep: str) -> list[tuple[list[str], str]]:
 
 
 def _bom(path: Path) -> bytes:
-    head = path.read_bytes()[:3]
+    head = read_bytes(path)[:3]  # decompressed, for a .csv.gz source
     return head if head == b"\xef\xbb\xbf" else b""
 
 

@@ -3,7 +3,9 @@ its source, licence, attribution, vintage and download URL.
 
 A layer's files are looked for in the folders of :func:`planner.config.data_dirs`, in
 order: the data folder, then the demo bundle (when it applies); the first folder
-holding files of the layer wins, and :meth:`Layer.folder` says which one it is.
+holding files of the layer wins, and :meth:`Layer.folder` says which one it is. A
+layer of ``*.csv`` files also takes them gzip-compressed (``2A.csv.gz``, read
+decompressed by :mod:`planner.data.read`).
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from pathlib import Path
 
 from planner.config import BUNDLE_MANIFEST, bundle_dir, data_dir, data_dirs
 from planner.data.cache import memo
+from planner.data.sniff import GZIP_SUFFIX, is_gzip_name
 from planner.errors import DataError
 
 #: The manifest shipped with the project (override with ``PLANNER_SOURCES``).
@@ -24,6 +27,8 @@ MANIFEST = Path(__file__).resolve().parents[2] / "geodata" / "sources.toml"
 
 #: File listing the column names of header-less CSV files (IFN exports), next to them.
 HEADERS_FILE = "headers.csv"
+#: A layer whose pattern ends with this suffix also takes ``<pattern>.gz`` files.
+CSV_SUFFIX = ".csv"
 #: File, in the data folder, recording every download of ``planner data fetch``.
 FETCH_MANIFEST = "fetched.json"
 #: Files that describe a layer's files rather than hold data.
@@ -124,10 +129,24 @@ class Layer:
 
 
 def _glob(root: Path, pattern: str) -> list[Path]:
+    """The files of ``root`` matching ``pattern``; a ``*.csv`` pattern also takes
+    gzip-compressed ``*.csv.gz`` files (the demo bundle writes its largest CSVs so),
+    a plain ``x.csv`` winning over an ``x.csv.gz`` beside it."""
+    found = {p for p in root.glob(pattern)}
+    if pattern.lower().endswith(CSV_SUFFIX):
+        found |= {p for p in root.glob(pattern + GZIP_SUFFIX)
+                  if p.with_suffix("") not in found}
     return sorted(
-        p for p in root.glob(pattern)
+        p for p in found
         if p.is_file() and not p.name.startswith(".") and p.name not in _SIDECARS
     )
+
+
+def file_stem(path: str | Path) -> str:
+    """A layer file's name without its suffix nor ``.gz`` (``2A.csv.gz`` → ``2A``): the
+    département of a per-département file."""
+    path = Path(path)
+    return (path.with_suffix("") if is_gzip_name(path) else path).stem
 
 
 def bundle_manifest(folder: Path | None = None) -> dict | None:

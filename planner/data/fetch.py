@@ -131,7 +131,7 @@ def missing_for(departements: Iterable[str], root: Path | None = None) -> list[s
     for name, lay in catalog.layers().items():
         files = lay.files(root) or (lay.files() if bundle else [])
         if lay.scope == "departement":
-            have = {p.stem.zfill(2) for p in files}
+            have = {catalog.file_stem(p).zfill(2) for p in files}
             if deps - have:
                 out.append(name)
         elif not files and not (bundle and lay.empty_in_bundle()):  # no row here: not missing

@@ -29,7 +29,7 @@ from planner.data.read import (
     select_columns,
 )
 from planner.data.schema import LoadReport
-from planner.data.sniff import check_text_bytes
+from planner.data.sniff import check_text_bytes, table_suffix
 from planner.data.values import as_text
 from planner.errors import DataError
 
@@ -153,12 +153,13 @@ def read_table(
     report: LoadReport,
     formats: Sequence[str] = (),
 ) -> tuple[pd.DataFrame, np.ndarray]:
-    """Read a file with the reader its suffix calls for, CSV by default.
+    """Read a file with the reader its suffix calls for, CSV by default (a ``.gz``
+    suffix is left out: ``x.json.gz`` is read as JSON, decompressed).
 
     ``formats`` lists the other formats accepted: ``"json"`` (``.json``/``.geojson``,
     :func:`read_json_records`) and ``"xlsx"`` (``.xlsx``/``.xlsm``, :func:`read_excel`).
     """
-    suffix = Path(path).suffix.lower()
+    suffix = table_suffix(path)  # « x.csv.gz » is a CSV file, read decompressed
     if "json" in formats and suffix in JSON_SUFFIXES:
         return read_json_records(path, aliases, required)
     if "xlsx" in formats and suffix in EXCEL_SUFFIXES:
@@ -265,7 +266,7 @@ def count_rows(path: str | Path) -> int | None:
         column, invalid JSON...).
     """
     path = Path(path)
-    suffix = path.suffix.lower()
+    suffix = table_suffix(path)
     if suffix in CSV_SUFFIXES:
         headers = path.parent / catalog.HEADERS_FILE
         if headers.is_file():

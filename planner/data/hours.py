@@ -385,3 +385,29 @@ def with_host_hours(sites: Any, overrides: dict[str, str] | None = None) -> Any:
     out["opening_hours"] = pd.Series([p[0] for p in pairs], index=out.index, dtype=object)
     out["hours_known"] = [p[1] for p in pairs]
     return out
+
+
+def weekly_total(hours: WeeklyHours | None) -> float:
+    """Opening hours a week (0 for ``None`` or no opening)."""
+    return sum(minutes(b) - minutes(a) for spans in (hours or {}).values() for a, b in spans) / 60
+
+
+_OSM_DAYS = ("Mo", "Tu", "We", "Th", "Fr", "Sa", "Su")
+
+
+def to_osm(hours: WeeklyHours | None) -> str:
+    """OSM ``opening_hours`` text of weekly hours: ``Mo-Fr 09:00-12:00; Sa 09:00-11:30``.
+
+    Consecutive days with the same spans share a rule; ``""`` for ``None`` or no opening.
+    """
+    rules: list[tuple[list[int], str]] = []
+    for i, day in enumerate(DAYS):
+        if not (hours or {}).get(day):
+            continue
+        spans = ",".join(f"{a}-{b}" for a, b in hours[day])  # type: ignore[index]
+        if rules and rules[-1][1] == spans and rules[-1][0][-1] == i - 1:
+            rules[-1][0].append(i)
+        else:
+            rules.append(([i], spans))
+    return "; ".join((_OSM_DAYS[d[0]] if len(d) == 1 else f"{_OSM_DAYS[d[0]]}-{_OSM_DAYS[d[-1]]}") + " " + spans
+                     for d, spans in rules)

@@ -2,7 +2,8 @@
 
 Every site loader, the indicator readers and ``planner data status`` read files
 through this module, so that each handles the same bad input the same way and
-``status`` counts the rows a loader reads: files too large or empty are refused, the
+``status`` counts the rows a loader reads: files too large or empty are refused, a
+file named ``*.gz`` (``2A.csv.gz``) is read decompressed (:func:`read_bytes`), the
 text encoding (UTF-8 with or without BOM, UTF-16 with its BOM, else Windows-1252 or
 Latin-1) and the separator (``;``, ``,`` or tab, see :func:`sniff_separator`) are
 detected, column names are matched through aliases (accents, case and punctuation
@@ -36,7 +37,7 @@ from planner.config import MAX_FILE_BYTES
 from planner.data import catalog
 from planner.data.lines import AGAIN, check_complete, check_widths, parse_csv
 from planner.data.schema import LoadReport
-from planner.data.sniff import check_text_bytes, strip_controls
+from planner.data.sniff import check_text_bytes, gunzip, is_gzip_name, strip_controls
 from planner.data.values import clean_text
 from planner.errors import DataError
 
@@ -104,6 +105,18 @@ def decode(data: bytes, path: str | Path) -> tuple[str, str]:
     return text, encoding
 
 
+def read_bytes(path: str | Path) -> bytes:
+    """Return a checked file's bytes, decompressed when it is named ``*.gz``.
+
+    Raises
+    ------
+    DataError
+        See :func:`check_file`, and :func:`planner.data.sniff.gunzip` for a ``.gz`` file.
+    """
+    path = check_file(path)
+    return gunzip(path) if is_gzip_name(path) else path.read_bytes()
+
+
 def read_text(path: str | Path) -> tuple[str, str]:
     """Return a checked file's text (BOM and control characters dropped) and its encoding.
 
@@ -111,10 +124,11 @@ def read_text(path: str | Path) -> tuple[str, str]:
     ------
     DataError
         For a blank file, and for a file that is not text (a workbook, an archive, a
-        compressed or binary file renamed, see :func:`planner.data.sniff.check_text_bytes`).
+        compressed or binary file renamed, see :func:`planner.data.sniff.check_text_bytes`;
+        a ``.gz`` file is checked decompressed, see :func:`read_bytes`).
     """
-    path = check_file(path)
-    data = path.read_bytes()
+    path = Path(path)
+    data = read_bytes(path)
     check_text_bytes(data, path)
     text, encoding = decode(data, path)
     text, removed = strip_controls(text.lstrip("\ufeff"))

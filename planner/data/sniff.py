@@ -2,6 +2,10 @@
 spreadsheet file renamed ``.csv``/``.json`` (told by its first bytes); and the
 control characters stripped from text before it is parsed.
 
+A file named ``*.gz`` (``2A.csv.gz``) is gzip-compressed text: the reader
+(:func:`planner.data.read.read_bytes`, :func:`gunzip`) decompresses it and these checks see the
+decompressed bytes; :func:`table_suffix` gives its format (``.csv``).
+
 Every text file of the data folder (and every uploaded CSV or JSON file) is read
 through :func:`planner.data.read.read_text`, which calls :func:`check_text_bytes`, so
 that a workbook saved under the wrong name is refused with what to do, never parsed as
@@ -10,9 +14,14 @@ garbage (« séparateur non reconnu » with raw bytes in the message).
 
 from __future__ import annotations
 
+import gzip
 import re
+import zlib
 from pathlib import Path
 
+from planner import fr
+from planner.config import MAX_FILE_BYTES
+from planner.data.lines import AGAIN
 from planner.errors import DataError
 
 #: Leading bytes of the non-text formats users rename by mistake -> (what it is, what to do).
@@ -30,6 +39,8 @@ MAGIC: tuple[tuple[bytes, str, str], ...] = (
      "déposez-le avec l'extension .gpkg, ou exportez-le en CSV"),
 )
 _ZIP = b"PK\x03\x04"
+#: Suffix of a gzip-compressed text file (``communes.csv.gz``), read decompressed.
+GZIP_SUFFIX = ".gz"
 #: Control characters removed from text (tab, line feed and carriage return kept; C1
 #: controls come from Windows-1252 text decoded as Latin-1).
 _CONTROLS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
@@ -69,7 +80,7 @@ def check_text_bytes(data: bytes, path: str | Path) -> None:
         not text. The message never shows the raw bytes.
     """
     path = Path(path)
-    suffix = path.suffix.lower() or "(sans extension)"
+    suffix = table_suffix(path) or "(sans extension)"
     found: tuple[str, str] | None = None
     if data.startswith(_ZIP):
         found = _zip_kind(data, suffix)
@@ -84,6 +95,50 @@ def check_text_bytes(data: bytes, path: str | Path) -> None:
     if found is not None:
         what, todo = found
         raise DataError(f"{what} : {todo}", file=path)
+
+
+def gunzip(path: Path) -> bytes:
+    """Return the decompressed bytes of a gzip file (``x.csv.gz``).
+
+    Raises
+    ------
+    DataError
+        Naming the file, when it is not valid gzip, is cut before its end, decompresses
+        to nothing or to more than ``MAX_FILE_BYTES``.
+    """
+    try:
+        with gzip.open(path, "rb") as fh:
+            data = fh.read(MAX_FILE_BYTES + 1)
+    except (OSError, EOFError, zlib.error) as exc:  # BadGzipFile is an OSError
+        if isinstance(exc, EOFError):
+            raise DataError("fichier compressé (gzip) tronqué : il s'arrête avant la fin "
+                            "des données", file=path, hint=AGAIN) from None
+        raise DataError("fichier compressé (gzip) illisible : ce n'est pas un fichier gzip "
+                        "valide", file=path,
+                        hint=f"{AGAIN}, ou retirez l'extension .gz s'il n'est pas compressé"
+                        ) from None
+    if len(data) > MAX_FILE_BYTES:
+        raise DataError(
+            f"fichier trop volumineux une fois décompressé (plus de {fr.size(MAX_FILE_BYTES)}) : "
+            "ce n'est pas un des exports attendus",
+            file=path, hint="vérifiez qu'il s'agit du bon fichier, ou découpez-le par département",
+        )
+    if not data:
+        raise DataError("fichier vide (une fois décompressé)", file=path, hint=AGAIN)
+    return data
+
+
+def is_gzip_name(path: str | Path) -> bool:
+    """Whether a file is named as gzip-compressed text (``x.csv.gz``: read decompressed)."""
+    return Path(path).name.lower().endswith(GZIP_SUFFIX)
+
+
+def table_suffix(path: str | Path) -> str:
+    """Return a file's format suffix, lower case, its ``.gz`` left out (``x.CSV.gz`` → ``.csv``)."""
+    path = Path(path)
+    if is_gzip_name(path):
+        path = path.with_suffix("")
+    return path.suffix.lower()
 
 
 def strip_controls(text: str) -> tuple[str, int]:

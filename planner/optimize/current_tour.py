@@ -10,14 +10,16 @@ year) is served (:func:`planner.access.capacity.allocate`).
 
 The proposal keeps the advisors (as many, same bases), at most the same presence hours
 and the stops the user locks (same day and hours, required); the rest of the hours go
-to stops chosen by maximal covering among the plan's candidate hosts and the unlocked
-stops of the current tour, and the routes are planned by PyVRP
-(:func:`planner.optimize.routing.plan_routes`). Both are measured by the same
+to stops chosen as plans choose them (:func:`planner.optimize.stop_choice.choose_stops`:
+demand served under capacity, then demand newly covered, the locked stops open with their
+own hours) among the plan's candidate hosts and the unlocked stops of the current tour,
+and the routes are planned by PyVRP (:func:`planner.optimize.routing.plan_routes`). Both are measured by the same
 :func:`tour_figures`. Figures are per week, averaged over the cycle.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -26,17 +28,18 @@ import numpy as np
 import pandas as pd
 from scipy import sparse
 
-from planner import config
+from planner import config, fr
 from planner.access.coverage import Coverage, compute_coverage
 from planner.data import hours
 from planner.data.hours import minutes as clock_minutes
 from planner.data.schema import LoadReport
+from planner.errors import SettingsError
 from planner.geo import CRS_WGS84
 from planner.optimize.plan import PlanResult, candidate_hosts, resolve_bases
 from planner.optimize.routing import plan_routes
 from planner.optimize.routing_input import FREQUENCIES, Advisor, Stop
-from planner.optimize.settings import PlanSettings
-from planner.optimize.siting import MaximalCovering
+from planner.optimize.settings import PLAN_SETTINGS, PlanSettings
+from planner.optimize.stop_choice import choose_stops, weekly_stop_hours
 from planner.optimize.tables import PlanTables
 from planner.territory import Territory
 from planner.travel.model import TravelModel, model_for
@@ -105,19 +108,41 @@ class TourComparison:
     weeks: int
     locked: list[str] = field(default_factory=list)
 
+    def week_start(self, today: dt.date | None = None) -> dt.date:
+        """Monday of week 1 of both tours: the next one that starts their cycles (:func:`cycle_start`)."""
+        return cycle_start(max(self.weeks, self.plan.routes.weeks), today)
+
     def current_tables(self) -> PlanTables:
         """The current tour as plan tables (``visits`` and ``days``), for the plan's maps and tables."""
         return PlanTables(self.current_visits, self.current_days,
-                          {"territory": self.plan.territory.label, "sources": [self.report.source], "unvisited": []})
+                          {"territory": self.plan.territory.label, "sources": [self.report.source], "unvisited": [],
+                           "week_start": self.week_start(), "cycle_weeks": self.weeks})
 
     def summary(self) -> dict[str, Any]:
         """The ``planner plan --current-tour --json`` object."""
         return {"current": {**self.current.to_dict(), "weeks": self.weeks},
                 "proposed": {**self.proposed.to_dict(), "weeks": self.plan.routes.weeks},
-                "locked": self.locked,
+                "locked": self.locked, "week_start": self.week_start().isoformat(),
                 "rejected": [i.as_dict() for i in self.report.rejected],
                 "corrected": [i.as_dict() for i in self.report.issues if i.action == "corrigée"],
+                "warnings": [i.as_dict() for i in self.report.issues if i.action == "suspecte"],
+                "file": self.report.file,
                 "plan": self.plan.summary()}
+
+
+def cycle_start(weeks: int, today: dt.date | None = None) -> dt.date:
+    """The first Monday after ``today`` whose ISO week ``n`` starts a cycle: ``(n - 1) % weeks == 0``.
+
+    The file's week rhythms count from ISO week 1 (« week 1-53/2 », « impaires »: weeks 1,
+    3, 5…), so week 1 of a tour of 2 weeks falls on an odd ISO week and a 4-week tour on
+    week 1, 5, 9…. Week 53 (of a 53-week year) is never a start: the next week is ISO week 1,
+    so a cycle started there would hold odd-week sessions in even weeks from January on.
+    """
+    day = (today or dt.date.today()) + dt.timedelta(days=1)
+    day += dt.timedelta(days=(7 - day.weekday()) % 7)
+    while (day.isocalendar()[1] - 1) % weeks or day.isocalendar()[1] == 53:
+        day += dt.timedelta(days=7)
+    return day
 
 
 def tour_figures(coverage: Coverage, reach: sparse.csc_matrix, minutes: sparse.csr_matrix, presence_min: np.ndarray,
@@ -207,6 +232,7 @@ def compare_tour(
     *,
     coverage: Coverage | None = None,
     travel: TravelModel | None = None,
+    advisors_asked: int | None = None,
 ) -> TourComparison:
     """Evaluate the current tour and propose a better one for the same advisors and hours.
 
@@ -221,12 +247,22 @@ def compare_tour(
         solver limits (:class:`PlanSettings`); ``advisors`` and ``stops`` are taken from the tour.
     coverage, travel
         Coverage by existing sites and the travel model, if already at hand.
+    advisors_asked
+        The number of advisors the user gave explicitly (``--advisors``), if any: it must be
+        the tour's; ``settings.bases`` must give one base, one per advisor of the tour, or none.
+
+    Raises
+    ------
+    SettingsError
+        When ``advisors_asked`` or the number of bases does not match the tour's advisors.
 
     Returns
     -------
     TourComparison
     """
     settings = settings or PlanSettings()
+    file_advisors = _assign_advisors(_expand(sessions, int(sessions["period"].max()))).nunique()
+    _check_advisors(file_advisors, advisors_asked, len(settings.bases), report.file)  # before any computation
     travel = travel or model_for(territory)
     if coverage is None:
         coverage = compute_coverage(territory, settings.networks, settings.threshold,
@@ -268,6 +304,19 @@ def compare_tour(
     return TourComparison(current, proposed, visits, days, plan, report, weeks, locked)
 
 
+def _check_advisors(n: int, asked: int | None, n_bases: int, file: str) -> None:
+    """Refuse a number of advisors or bases other than the tour's (French, naming the option)."""
+    who = fr.plural(n, "conseiller")
+    if asked is not None and asked != n:
+        raise SettingsError(f"--advisors {asked} : la tournée actuelle ({file}) compte {who}, et la proposition "
+                            "garde les mêmes conseillers", setting=PLAN_SETTINGS["advisors"],
+                            hint=f"retirez --advisors (ou donnez {n}), ou changez la colonne « conseiller » du fichier")
+    if n_bases not in (0, 1, n):
+        raise SettingsError(f"{fr.plural(n_bases, 'base')} pour les {who} de la tournée actuelle ({file})",
+                            setting=PLAN_SETTINGS["bases"],
+                            hint=f"donnez une base commune ou une base par conseiller ({n})")
+
+
 def _hours_of(sessions: pd.DataFrame) -> dict[str, list[tuple[str, str]]]:
     """The sessions of one stop as weekly hours (:mod:`planner.data.hours` structure)."""
     out: dict[str, list[tuple[str, str]]] = {}
@@ -293,7 +342,7 @@ def _window(settings: PlanSettings, locked: gpd.GeoDataFrame, travel: TravelMode
 def _propose(territory: Territory, settings: PlanSettings, coverage: Coverage, travel: TravelModel,
              bases: gpd.GeoDataFrame, inside: gpd.GeoDataFrame, sessions: gpd.GeoDataFrame,
              stops: gpd.GeoDataFrame, n_advisors: int, weekly_minutes: float, vintage: str) -> PlanResult:
-    """The proposed tour: locked sessions kept, the other hours on stops chosen by maximal covering."""
+    """The proposed tour: locked sessions kept, the other hours on stops chosen as plans choose them."""
     locked = sessions[sessions["locked"]]
     days = tuple(d for d in config.WORKING_DAYS if d in set(settings.days) | set(locked["day"]))
     window = _window(settings, locked, travel, bases)
@@ -314,16 +363,20 @@ def _propose(territory: Territory, settings: PlanSettings, coverage: Coverage, t
     if len(kept):
         already = already | (travel.within(points, kept, max_minutes=settings.threshold).covers().sum(axis=1).A1 > 0)
     reach = travel.within(points, pool, max_minutes=settings.threshold).covers().tocsc()
-    chosen = np.zeros(0, dtype=int)
-    siting = None
-    if k > 0:
-        cover = sparse.hstack([reach, sparse.csc_matrix(already[:, None])]).tocsc()
-        model = MaximalCovering.from_coverage(cover, weights, min(k, len(pool)), candidates=np.arange(len(pool)),
-                                              locked=[len(pool)]).solve(min(config.SITING_TIME_LIMIT_S,
-                                                                            settings.time_limit))
-        chosen, siting = np.asarray(model.selected), model.report()
+    chosen, siting, served = np.zeros(0, dtype=int), None, None
+    if k > 0:  # as plans: served under capacity, the kept stops locked with their own hours a week
+        held_h = (locked["end"].map(clock_minutes) - locked["start"].map(clock_minutes)) / 60 / locked["period"]
+        choice = choose_stops(coverage, reach, min(k, len(pool)),
+                              stop_hours=weekly_stop_hours(settings.stop_minutes, settings.frequency),
+                              time_limit=min(config.SITING_TIME_LIMIT_S, settings.time_limit),
+                              locked_reach=travel.within(points, kept, max_minutes=settings.threshold).covers()
+                              if len(kept) else None,
+                              locked_hours=held_h.groupby(locked["stop_id"]).sum().reindex(kept["stop_id"]).to_numpy())
+        chosen, siting, served = choice.selected, choice.report, choice.served_added
     free = pool.iloc[chosen].copy()
     free["demand_added"] = weights @ (reach[:, chosen].toarray() & ~already[:, None])
+    if served is not None:
+        free["served_added"] = served  # the routing prize, as in plans
     kept_reach = travel.within(points, kept, max_minutes=settings.threshold).covers().tocsc()
     sessions_of = {sid: _hours_of(group) for sid, group in locked.groupby("stop_id")}
     kept = kept.assign(site_id=kept["stop_id"], opening_hours=kept["stop_id"].map(sessions_of), hours_known=True,
@@ -345,13 +398,14 @@ def _propose(territory: Territory, settings: PlanSettings, coverage: Coverage, t
                         minutes=clock_minutes(s["end"]) - clock_minutes(s["start"]),
                         frequency=_FREQUENCY_OF.get(int(s["period"]), "weekly"),
                         hours={s["day"]: [(s["start"], s["end"])]}, hours_known=True,
-                        demand=float(kept.at[position[s["stop_id"]], "demand_added"]), required=True)
+                        demand=float(kept.at[position[s["stop_id"]], "demand_added"]), required=True,
+                        week_offset=int(s["offset"]))  # same odd/even (or 1-in-4) weeks as today
                    for _, s in locked.iterrows()]
     route_stops += [Stop(index=n_bases + len(kept) + j, name=str(s["name"]), key=str(s["site_id"]),
                          minutes=settings.stop_minutes, frequency=settings.frequency,
                          hours=s["opening_hours"] if isinstance(s["opening_hours"], dict) else None,
                          hours_known=bool(s["hours_known"]) if pd.notna(s.get("hours_known")) else False,
-                         demand=float(s["demand_added"]))
+                         demand=float(s.get("served_added", s["demand_added"])))
                     for j, (_, s) in enumerate(free.iterrows())]
     routes = plan_routes(advisors, route_stops, between.minutes * 60.0, between.km * 1000.0,
                          time_limit=settings.time_limit, seed=settings.seed, weeks=horizon)

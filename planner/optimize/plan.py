@@ -1,11 +1,13 @@
-"""Itinerant-advisor plans: where to stop (maximal covering), weekly routes (PyVRP),
-and the tables every export is written from.
+"""Itinerant-advisor plans: where to stop (maximal service under capacity), weekly routes
+(PyVRP), and the tables every export is written from.
 
 The pipeline for a territory: coverage by the existing sites of the selected networks
 (:mod:`planner.access.coverage`) → candidate hosts (town halls, France Services, partner
-structures, network sites inside the territory) → ``k`` stops chosen by maximal
-covering of the demand still beyond ``T`` minutes, the existing sites locked in
-(:mod:`planner.optimize.siting`) → weekly tours of the advisors from their bases, each stop
+structures, network sites inside the territory) → ``k`` stops chosen to maximise the
+demand served under capacity (each stop: its permanence minutes × frequency), then the
+demand newly within ``T``, the existing sites locked in with their own capacities
+(:mod:`planner.optimize.siting_capacity`; maximal covering, :mod:`planner.optimize.siting`,
+for a coverage without service) → weekly tours of the advisors from their bases, each stop
 inside its host's opening hours (:mod:`planner.optimize.routing`) → :class:`PlanResult`
 (JSON summary and :class:`planner.optimize.tables.PlanTables`).
 """
@@ -34,7 +36,7 @@ from planner.optimize.routing_input import Advisor, Stop
 from planner.optimize.routing_result import RoutePlan
 from planner.optimize.routing_slots import single_visit_fits
 from planner.optimize.settings import PLAN_SETTINGS, PlanSettings, Progress, check_coverage
-from planner.optimize.siting import MaximalCovering
+from planner.optimize.stop_choice import choose_stops, served_by, weekly_stop_hours
 from planner.optimize.tables import PlanTables
 from planner.territory import Territory
 from planner.travel.model import TravelModel, model_for
@@ -56,13 +58,16 @@ class PlanResult:
     settings, territory, coverage
         The inputs and the coverage by existing sites the plan builds on.
     stops
-        The chosen stops (canonical site rows) with the ``demand_added`` each would cover.
+        The chosen stops (canonical site rows) with the ``demand_added`` each would cover
+        and, when chosen under capacity, the ``served_added`` each serves (its flow in the
+        siting solution, people a year; the routing prize).
     places
         Bases then stops: the rows of the travel matrices.
     routes
         The :class:`planner.optimize.routing.RoutePlan`.
     siting
-        The maximal-covering report (None when stops were hand-picked).
+        The siting report, ``objective`` ``"served_demand"`` or ``"covered_demand"`` (None
+        when stops were hand-picked).
     covered_demand, total_demand
         Demand within ``T`` of an existing site or of a visited stop, and all demand.
     served_demand
@@ -268,20 +273,19 @@ def make_plan(
     already = coverage.within()
     report(0.2, "Temps d'accès aux lieux candidats…")
     reach = travel.within(points, candidates, max_minutes=settings.threshold).covers().tocsc()  # sparse
-    siting_report = None
-    if settings.chosen_stops:
-        chosen = np.arange(len(candidates))
+    siting_report, stop_hours = None, weekly_stop_hours(settings.stop_minutes, settings.frequency)
+    if settings.chosen_stops:  # by hand: what each serves beside the existing sites
+        chosen, served_added = np.arange(len(candidates)), served_by(coverage, reach, stop_hours)
     else:
-        report(0.35, "Choix des arrêts (couverture maximale)…")
-        cover = sparse.hstack([reach, sparse.csc_matrix(already[:, None])]).tocsc()
-        k = min(settings.stops, len(candidates))
-        model = MaximalCovering.from_coverage(cover, weights, k, candidates=np.arange(len(candidates)),
-                                              locked=[len(candidates)]).solve(config.SITING_TIME_LIMIT_S)
-        chosen = np.asarray(model.selected)
-        siting_report = model.report()
+        report(0.35, "Choix des arrêts…")
+        choice = choose_stops(coverage, reach, min(settings.stops, len(candidates)), stop_hours=stop_hours,
+                              time_limit=config.SITING_TIME_LIMIT_S)
+        chosen, siting_report, served_added = choice.selected, choice.report, choice.served_added
     stops = candidates.iloc[chosen].copy()
     added = reach[:, chosen].toarray() & ~already[:, None]
     stops["demand_added"] = weights @ added
+    if served_added is not None:
+        stops["served_added"] = served_added  # the routing prize: what the stop serves
 
     report(0.5, "Temps de trajet entre bases et arrêts…")
     places = pd.concat([bases, stops[["site_id", "name", "insee", "geometry"]]], ignore_index=True)
@@ -298,7 +302,7 @@ def make_plan(
         Stop(index=n_bases + j, name=str(s["name"]), key=str(s["site_id"]), minutes=settings.stop_minutes,
              frequency=settings.frequency, hours=s["opening_hours"] if isinstance(s["opening_hours"], dict) else None,
              hours_known=bool(s["hours_known"]),
-             demand=float(s["demand_added"]))
+             demand=float(s.get("served_added", s["demand_added"])))
         for j, (_, s) in enumerate(stops.iterrows())
     ]
     report(0.6, "Optimisation des tournées…")
@@ -306,7 +310,8 @@ def make_plan(
                          time_limit=settings.time_limit, seed=settings.seed, lunch=settings.lunch_break)
     visited = sorted({v.stop for v in routes.visits})
     covered = already | added[:, visited].any(axis=1) if visited else already
-    _true_reasons(routes, *day_reach(travel, bases, stops, settings), weights @ (added & ~covered[:, None]))
+    left = stops["served_added"].to_numpy() if "served_added" in stops else weights @ (added & ~covered[:, None])
+    _true_reasons(routes, *day_reach(travel, bases, stops, settings), left)
     result = PlanResult(settings, territory, coverage, stops, places, routes, siting_report,
                         float(weights[covered].sum()), float(weights.sum()))
     result.served_demand = _served_demand(coverage, weights, reach[:, chosen], routes)

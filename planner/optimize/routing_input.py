@@ -170,6 +170,10 @@ class Stop:
         Demand served by a visit (the prize of optional stops), ``>= 0``.
     required
         Whether the stop must be visited at its frequency.
+    week_offset
+        The week of its period in which the stop is held (0-based: ``0`` = weeks 1, 3, 5…
+        of a fortnightly stop, ``1`` = weeks 2, 4…), ``None`` to let the plan choose. A
+        locked stop of the current tour keeps its weeks this way.
 
     Raises
     ------
@@ -186,6 +190,7 @@ class Stop:
     demand: float = 1.0
     required: bool = False
     hours_known: bool | None = None
+    week_offset: int | None = None
 
     def __post_init__(self) -> None:
         if isinstance(self.hours, float) and math.isnan(self.hours):
@@ -205,6 +210,14 @@ class Stop:
                 f"{what} : fréquence inconnue « {self.frequency} »",
                 setting="fréquence",
                 hint=FREQUENCY_HINT,
+            )
+        period = FREQUENCIES[self.frequency]
+        if self.week_offset is not None and not (_is_index(self.week_offset) and self.week_offset < period):
+            raise SettingsError(
+                f"{what} : semaine du cycle invalide ({self.week_offset!r}) pour une période de "
+                f"{fr.plural(period, 'semaine')}",
+                setting="semaines",
+                hint=f"un décalage entier de 0 à {period - 1} (0 : semaines 1, {1 + period}…), ou aucun",
             )
         try:
             demand = float(self.demand)

@@ -3,7 +3,9 @@
 A stop of period ``p`` weeks (1, 2 or 4) on a horizon of ``W`` weeks has ``W / p``
 occurrences; each may be held in any week of its period but prefers its *phase*, chosen
 so that the stops of each base are spread evenly over the cycle (:func:`phases`): a slot
-in another week is worth :data:`OFF_PHASE_PENALTY` less. A slot is one
+in another week is worth :data:`OFF_PHASE_PENALTY` less. A stop with a fixed
+``week_offset`` (a locked stop of the current tour, held in odd or even weeks) has slots
+in that week of each period only. A slot is one
 (week, day, opening interval) alternative: the host's opening interval that day
 intersected with the working windows of the advisors working that day (unknown hours:
 the whole window). With a lunch break each slot is held either in the morning part
@@ -151,21 +153,30 @@ def phases(stops: Sequence[Stop], advisors: Sequence[Advisor], travel_min: np.nd
     nearest-neighbour chain from its base and cut into consecutive runs, one per week of the
     period (neighbours share a week, every week gets its share of each base's stops); a
     group's leftover stops go to the weeks with the fewest so far, so totals stay even. Stops with
-    no demand (worth nothing to the plan) are spread afterwards, where there is room.
+    no demand (worth nothing to the plan) are spread afterwards, where there is room. A stop
+    with a fixed :attr:`Stop.week_offset` keeps it, and counts in its base's and week's load.
     """
-    out = [0] * len(stops)
+    out = [0 if s.week_offset is None else int(s.week_offset) for s in stops]
     bases = sorted({a.base for a in advisors})
+
+    def nearest(i: int) -> int:
+        return min(bases, key=lambda b: (travel_min[b, stops[i].index], b))
+
     for period in sorted({FREQUENCIES[s.frequency] for s in stops}):
         if period == 1:
             continue
-        members = [i for i, s in enumerate(stops) if FREQUENCIES[s.frequency] == period
-                   and (s.demand > 0 or s.required)]
-        idle = [i for i, s in enumerate(stops) if FREQUENCIES[s.frequency] == period and i not in members]
+        same = [i for i, s in enumerate(stops) if FREQUENCIES[s.frequency] == period]
+        fixed = [i for i in same if stops[i].week_offset is not None]
+        members = [i for i in same if i not in fixed and (stops[i].demand > 0 or stops[i].required)]
+        idle = [i for i in same if i not in fixed and i not in members]
         groups: dict[int, list[int]] = {}
         for i in members:
-            nearest = min(bases, key=lambda b: (travel_min[b, stops[i].index], b))
-            groups.setdefault(nearest, []).append(i)
+            groups.setdefault(nearest(i), []).append(i)
         load = [0] * period
+        held: dict[int, list[int]] = {}  # base → stops held each week by fixed stops
+        for i in fixed:
+            load[out[i]] += 1
+            held.setdefault(nearest(i), [0] * period)[out[i]] += 1
         for base, group in sorted(groups.items()):
             chain, here, left = [], base, list(group)
             while left:
@@ -173,8 +184,11 @@ def phases(stops: Sequence[Stop], advisors: Sequence[Advisor], travel_min: np.nd
                 chain.append(nxt)
                 left.remove(nxt)
                 here = stops[nxt].index
-            extra = sorted(range(period), key=lambda w: (load[w], w))[: len(chain) % period]
-            counts = [len(chain) // period + (w in extra) for w in range(period)]
+            own = held.get(base, [0] * period)
+            counts = [0] * period
+            for _ in chain:  # fill the weeks this base holds least, then the least loaded overall
+                w = min(range(period), key=lambda w: (own[w] + counts[w], load[w] + counts[w], w))
+                counts[w] += 1
             weeks_of = [w for w in range(period) for _ in range(counts[w])]
             for i, w in zip(chain, weeks_of):
                 out[i] = w
@@ -248,8 +262,11 @@ def occurrences(
         if raw and not feasible:
             reason = _unreachable_reason(stop, advisors, common, drive_s)
         for group in groups:
+            if stop.week_offset is not None:  # held in that week of its period only
+                group = [group[0] + int(stop.week_offset)]
             slots = [Slot(w, s.day, s.lo, s.hi, w % period == phase[si]) for w in group for s in feasible]
-            out.append(Occurrence(si, group[0] if period == 1 and weeks > 1 else None, slots, reason))
+            fixed = len(group) == 1 and weeks > 1
+            out.append(Occurrence(si, group[0] if fixed else None, slots, reason))
     return out
 
 

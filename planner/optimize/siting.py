@@ -35,8 +35,8 @@ from planner.optimize.siting_input import as_cost, as_weights, check_k, free_and
 
 log = logging.getLogger(__name__)
 
-#: French labels of the solver statuses.
-_STATUS_TEXT = {
+#: French labels of the solver statuses (shared with :mod:`planner.optimize.siting_capacity`).
+STATUS_TEXT = {
     "optimal": "optimum prouvé",
     "time_limit": "limite de temps atteinte : meilleure solution trouvée, optimalité non prouvée",
     "infeasible": "aucune solution ne respecte les contraintes",
@@ -209,7 +209,7 @@ class MaximalCovering:
     @property
     def status_text(self) -> str:
         """The solver status, in French."""
-        return _STATUS_TEXT.get(self.status, f"statut du solveur : {self.status}")
+        return STATUS_TEXT.get(self.status, f"statut du solveur : {self.status}")
 
     @property
     def proven_optimal(self) -> bool:
@@ -339,12 +339,16 @@ class MaximalCovering:
         return self
 
     def report(self) -> dict[str, Any]:
-        """Return the solver figures and the coverage as a plain dict (for JSON output)."""
+        """Return the solver figures and the coverage as a plain dict (for JSON output).
+
+        ``objective`` names what was maximised (``"covered_demand"``), ``objective_value`` its value.
+        """
         return {
             "model": self.name,
             "status": self.status,
             "status_text": self.status_text,
-            "objective": self.objective,
+            "objective": "covered_demand",
+            "objective_value": self.objective,
             "dual_bound": self.dual_bound,
             "mip_gap": self.mip_gap,
             "nodes": self.nodes,

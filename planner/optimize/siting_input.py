@@ -138,3 +138,46 @@ def check_k(k: int, n_free: int) -> int:
             hint="réduisez le nombre d'arrêts ou ajoutez des candidats",
         )
     return int(k)
+
+
+def as_capacity(capacity: Any, m: int) -> np.ndarray:
+    """Return one capacity per site column (people a year, ``inf`` = unbounded) as float64, or raise."""
+    try:
+        cap = np.broadcast_to(np.asarray(capacity, dtype=float).reshape(-1), (m,)).copy()
+    except (TypeError, ValueError) as exc:
+        raise SettingsError(
+            f"il faut une capacité numérique par site ({m} sites)",
+            setting="capacité des lieux",
+            hint="donnez un nombre de personnes par an, positif ou nul, par site",
+        ) from exc
+    if np.isnan(cap).any() or (cap < 0).any():
+        raise SettingsError(
+            "capacité négative ou non renseignée",
+            setting="capacité des lieux",
+            hint="donnez une capacité positive ou nulle (inf : sans limite)",
+        )
+    return cap
+
+
+def as_pairs(reach: Any, threshold: float | None = None) -> sp.csr_matrix:
+    """Return the reachable (demand, site) pairs as a boolean CSR matrix.
+
+    Without ``threshold``: ``reach`` is boolean (dense: ``True`` entries; sparse: the
+    stored entries, stored zeros included, stored ``False`` excluded). With it: travel
+    minutes (:func:`as_cost`), pairs within the threshold (inclusive).
+    """
+    if threshold is None:
+        if sp.issparse(reach):
+            pairs = sp.csr_matrix(reach)
+            keep = pairs.data.astype(bool) if pairs.dtype == bool else np.ones(pairs.nnz, dtype=bool)
+        else:
+            return sp.csr_matrix(np.asarray(reach, dtype=bool))
+    else:
+        cost = as_cost(reach)
+        if not sp.issparse(cost):
+            return sp.csr_matrix(np.asarray(cost) <= threshold)
+        pairs = sp.csr_matrix(cost)
+        keep = pairs.data <= threshold
+    out = sp.csr_matrix((keep, pairs.indices.copy(), pairs.indptr.copy()), shape=pairs.shape)
+    out.eliminate_zeros()  # in place: on copies, never on the caller's arrays
+    return out

@@ -43,6 +43,14 @@ def grey_tile(size: int = 256, grey: int = 0xEE) -> bytes:
 
 TILE = grey_tile()
 
+#: The frame of a map in the app's page (``st.iframe`` of the map's HTML).
+MAP_IFRAME = 'iframe[data-testid="stIFrame"]'
+
+
+def map_frames(page) -> list:
+    """The frames of the page other than the page itself (the maps), detached ones left out."""
+    return [f for f in page.frames if f != page.main_frame and not f.is_detached()]
+
 
 def requirements() -> None:
     """Skip (or fail under CI=true) when the browser or Playwright is missing."""

@@ -1,7 +1,7 @@
 """The app in a real browser: ``streamlit run app.py`` on 127.0.0.1, headless Debian chromium
 driven by Playwright.
 
-Checks that the Leaflet map (the streamlit-folium iframe) and its layers render, that a
+Checks that the Leaflet map (its frame) and its layers render, that a
 plan runs on the Itinérance page and that its GPX downloads and reads back. With
 ``--screenshots DIR`` (``make screenshots``) a screenshot of each page is saved there.
 
@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.app._server import ARGS, CHROMIUM, ROOT, TILE, app_server  # noqa: F401  (imported by other tests)
+from tests.app._server import ARGS, CHROMIUM, MAP_IFRAME, ROOT, TILE, app_server, map_frames  # noqa: F401  (imported by other tests)
 from tests.app._server import free_port as _free_port  # noqa: F401
 from tests.app._server import offline_routes as _offline_routes
 from tests.app._server import requirements as _browser_requirements
@@ -26,7 +26,6 @@ from tests.app._server import settle as _settle
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.xdist_group("browser")]
 
-MAP_IFRAME = "iframe[title='streamlit_folium.st_folium']"
 
 
 def _requirements() -> None:
@@ -79,16 +78,14 @@ def page(browser, server):
 
 
 def _map_frame(page, timeout_s: float = 240):
-    """The Leaflet frame of the streamlit-folium map, once its layer control is drawn.
+    """The Leaflet frame of the map, once its layer control is drawn.
 
     Streamlit may remount the component's iframe while the script reruns, so the frames
     are polled rather than one element awaited.
     """
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
-        for frame in page.frames:
-            if "streamlit_folium" not in frame.url or frame.is_detached():
-                continue
+        for frame in map_frames(page):
             try:
                 if frame.query_selector(".leaflet-control-layers-overlays label"):
                     return frame

@@ -12,11 +12,10 @@ import time
 
 import pytest
 
-from tests.app._server import ARGS, CHROMIUM, app_server, offline_routes, settle
+from tests.app._server import ARGS, CHROMIUM, MAP_IFRAME, app_server, offline_routes, settle
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.xdist_group("browser")]
 
-MAP_IFRAME = "iframe[title='streamlit_folium.st_folium']"
 
 
 @pytest.fixture(scope="module")

@@ -1,7 +1,7 @@
 """The app's maps with every request to another host blocked (offline, or on an intranet).
 
 The Couverture map (Corsica) and the territory sheet's 360 px map are drawn by
-streamlit-folium with the vendored Leaflet: their frames ask no other host for anything,
+the app (``st.iframe``) with the vendored Leaflet: their frames ask no other host for anything,
 log no error, show filled markers in the networks' colours and a metric scale, and the
 sheet's map starts with its layer control collapsed to a labelled « Couches » button.
 """
@@ -13,7 +13,7 @@ import time
 import pytest
 
 from planner.data.schema import NETWORKS
-from tests.app._server import ARGS, CHROMIUM, app_server, settle
+from tests.app._server import ARGS, CHROMIUM, app_server, map_frames, settle
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.xdist_group("browser")]
 
@@ -35,13 +35,11 @@ def server(corsica_data, tmp_path_factory):
 
 
 def _map_state(page, timeout_s: float = 240) -> dict:
-    """The state of the streamlit-folium frame once its scale bar is drawn (frames polled:
+    """The state of the map's frame once its scale bar is drawn (frames polled:
     Streamlit may remount the iframe while the script reruns)."""
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
-        for frame in page.frames:
-            if "streamlit_folium" not in frame.url or frame.is_detached():
-                continue
+        for frame in map_frames(page):
             try:
                 if frame.query_selector(".leaflet-control-scale-line") and frame.query_selector(".planner-site"):
                     page.wait_for_timeout(500)
@@ -63,7 +61,7 @@ def test_app_maps_load_nothing_from_another_host(server) -> None:
         if url.startswith((server, "data:", "blob:")):
             return request_route.continue_()
         frame = request_route.request.frame
-        if "streamlit_folium" in (frame.url if frame else ""):
+        if frame is not None and frame != frame.page.main_frame:
             elsewhere.append(url)  # the map's own requests: none may leave the app
         return request_route.abort()
 

@@ -364,8 +364,10 @@ def test_more_stops_than_hosts_names_the_number_of_stops(app: AppTest) -> None:
 
 
 def test_a_plan_without_any_visit_is_refused_not_shown(app: AppTest) -> None:
-    """Ajaccio (2A004): all its demand is within 30 min of counted help, no stop adds any."""
-    _plan_page(app, "Ajaccio")
+    """Porto-Vecchio (2A247): all its demand is within 30 min of counted help and served under
+    their capacity: no stop adds any (Ajaccio's sites are full: a stop there does add some)."""
+    _plan_page(app, "Porto-Vecchio")
+    assert app.selectbox(key="commune").value == "2A247"
     app.slider(key="plan_stops").set_value(1)
     _refused(_submit(app), "Seuil d'accès", "aucune visite")
 

@@ -36,4 +36,7 @@ def test_current_tour_upload_shows_both_tours(page, server) -> None:  # noqa: F8
     assert len(presence) == 2 and fr.number(18.25, 1) in presence[0]
     assert page.locator(MAP_IFRAME).count() >= 2
     assert "2 arrêts gardés" in body
+    # same advisors as the file (its « conseiller » column: A and B), week 1 on the cycle's ISO week
+    assert "Proposition avec les mêmes conseillers que la tournée actuelle (2 conseillers)" in body
+    assert "semaine 1 des deux tournées : semaine du lundi" in body
 

@@ -1,9 +1,12 @@
 """The demo bundle (``geodata/demo/``) and the data-folder resolution around it.
 
 - the bundle shipped with the checkout: every file is the one its manifest names
-  (size, sha256), at most 6 MiB, with a licence file naming each source;
-- built from the real snapshots, it holds their rows, byte for byte, in their format,
-  and the loaders read it to the same counts and the same coverage;
+  (size, sha256), at most 6 MiB and no file over 1 MiB (the IFN IRIS CSVs
+  gzip-compressed), its sources as the catalogue has them now, with a licence file
+  naming each source;
+- built from the real snapshots, it holds their rows, byte for byte, in their format
+  (gzip for CSVs over 256 KiB), gives the same bytes when built again, and the loaders
+  read it to the same counts and the same coverage;
 - the resolution: ``PLANNER_DATA_DIR``, else the per-user folder, the bundle behind it.
 
 Made-up inputs are labelled as such; the rest runs on the real snapshots.
@@ -11,6 +14,7 @@ Made-up inputs are labelled as such; the rest runs on the real snapshots.
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 import json
 import os
@@ -68,6 +72,20 @@ def test_shipped_bundle_matches_its_manifest_and_stays_under_6_mib() -> None:
     assert set(manifest["layers"]) == set(catalog.layers())
     assert manifest["layers"]["la_poste"]["rows"] == 194
     assert manifest["layers"]["roads"]["files"][0]["path"] == "roads/2a_2b.roads.npz"
+    # small enough to clone: the IRIS polygons compressed, the road graph packed
+    assert max(f["bytes"] for f in listed.values()) < 1024 * 1024
+    iris = [f["path"] for f in manifest["layers"]["ifn_iris"]["files"]]
+    assert iris == ["indicators/ifn_2020/iris/headers.csv", "indicators/ifn_2020/iris/2A.csv.gz",
+                    "indicators/ifn_2020/iris/2B.csv.gz"]
+
+
+def test_shipped_bundle_names_the_sources_of_the_catalogue() -> None:
+    """Rebuilt whenever the catalogue changes: each layer's title, source, vintage,
+    licence, attribution and URL are the catalogue's (a stale Filosofi URL was shipped)."""
+    for name, entry in _manifest()["layers"].items():
+        layer = catalog.layer(name)
+        for key in ("title", "source", "vintage", "licence", "attribution", "url"):
+            assert entry[key] == getattr(layer, key), (name, key)
 
 
 def test_licence_names_each_source_vintage_and_licence() -> None:
@@ -87,6 +105,7 @@ def test_bundle_is_tracked_by_git_and_the_rest_of_geodata_is_not() -> None:
 
     assert not ignored("geodata/demo/manifest.json")
     assert not ignored("geodata/demo/roads/2a_2b.roads.npz")
+    assert not ignored("geodata/demo/indicators/ifn_2020/iris/2A.csv.gz")
     assert ignored("geodata/cache/x.parquet") and ignored("geodata/laposte/x.csv")
 
 
@@ -201,12 +220,35 @@ def test_built_bundle_keeps_source_rows_verbatim_in_their_format(built, real_dat
     # header-less IFN file with its headers.csv, JSON still a JSON list
     assert (built / "indicators" / "ifn_2020" / "iris" / "headers.csv").read_bytes() == \
         (real_data / "indicators" / "ifn_2020" / "iris" / "headers.csv").read_bytes()
+    # a CSV over 256 KiB is written gzip (its rows still verbatim), the others plain
+    iris = gzip.decompress((built / "indicators" / "ifn_2020" / "iris" / "2A.csv.gz").read_bytes())
+    source_iris = set((real_data / "indicators" / "ifn_2020" / "iris" / "2A.csv").read_bytes()
+                      .splitlines())
+    assert len(iris) > bundle.GZIP_MIN_BYTES and set(iris.splitlines()) <= source_iris
+    assert not (built / "indicators" / "ifn_2020" / "iris" / "2A.csv").exists()
+    assert (built / "indicators" / "ifn_2020" / "scores_by_region" / "94.csv").is_file()
+    assert [f["rows"] for f in manifest["layers"]["ifn_iris"]["files"]
+            if f["path"].endswith("2A.csv.gz")] == [len(iris.splitlines())]
     records = json.loads((built / "mediation" / "cnfs_permanences_2022-12.json").read_text("utf-8"))
     assert isinstance(records, list) and all("latitude" in r for r in records)
     # everything the loaders need for the territory's communes
     insee = set(manifest["insee"])
     text = (built / "indicators" / "densite" / "grille_densite_4niv_detaille_geo2022.csv").read_text("utf-8")
     assert insee <= {line.split(",")[0] for line in text.splitlines()[1:]}
+
+
+def test_bundle_built_again_is_the_same_bytes(built, real_data, tmp_path) -> None:
+    """Built twice from the same exports (the same day): every file identical, gzip included."""
+    from planner.territory import select
+
+    t = select("242010056")
+    again = tmp_path / "ajaccio"
+    bundle.build_bundle(bundle.zone_of(t.spec, t.label, t.insee, 15.0), again,
+                        licence=lambda m: "licence\n")
+    first = {p.relative_to(built): p.read_bytes() for p in built.rglob("*") if p.is_file()}
+    second = {p.relative_to(again): p.read_bytes() for p in again.rglob("*") if p.is_file()}
+    assert first.keys() == second.keys() and Path("indicators/ifn_2020/iris/2A.csv.gz") in first
+    assert [k for k in first if first[k] != second[k]] == []
 
 
 def test_existing_bundle_is_replaced_only_with_force(built) -> None:
@@ -231,13 +273,14 @@ def test_too_large_bundle_is_refused_and_the_former_kept(built, real_data) -> No
 
 
 def test_bundle_graph_is_the_snapshot_graph(real_data) -> None:
-    """The compressed compact graph of the bundle holds the very arrays of the GraphML's."""
+    """The compressed (packed) compact graph of the bundle holds the very arrays of the GraphML's."""
     from planner.travel.graph import load_road_graph
 
     full = load_road_graph(real_data / "roads" / "corse_drive.graphml.gz")
     small = load_road_graph(DEMO / "roads" / "2a_2b.roads.npz")
     for name in ("node_id", "lon", "lat", "x", "y", "indptr", "indices", "time_s", "length_m"):
         assert np.array_equal(getattr(full, name), getattr(small, name)), name
+        assert getattr(full, name).dtype == getattr(small, name).dtype, name
     assert small.crs_metric == full.crs_metric == "EPSG:2154"
 
 

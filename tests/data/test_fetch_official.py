@@ -216,8 +216,9 @@ def test_territory_fetches_only_what_it_lacks(corsica_data: Path, data: Path,
     else:  # the bundle has no lieu in Corsica: a made-up empty list stands for the file
         (data / "mediation" / lieux.name).write_text("[]", "utf-8")
     (data / "indicators/ifn_2020/iris").mkdir(parents=True)
-    for name in ("2A.csv", "headers.csv"):
-        shutil.copy(corsica_data / "indicators/ifn_2020/iris" / name, data / "indicators/ifn_2020/iris")
+    iris = corsica_data / "indicators/ifn_2020/iris"  # the bundle's is 2A.csv.gz
+    for name in (next(iris.glob("2A.csv*")).name, "headers.csv"):
+        shutil.copy(iris / name, data / "indicators/ifn_2020/iris")
 
     lacking = fetch.missing_for(["48"], data)
     assert "la_poste" not in lacking and "mediation_numerique" not in lacking

@@ -47,4 +47,5 @@ def test_plan_stops_on_corsica_are_identical_dense_and_sparse(corsica, coverage,
     np.testing.assert_array_equal(sparse.stops["demand_added"], dense.stops["demand_added"])
     assert sparse.siting is not None and dense.siting is not None
     assert sparse.siting["objective"] == dense.siting["objective"]
+    assert sparse.siting["objective_value"] == pytest.approx(dense.siting["objective_value"], rel=1e-9)
     assert sparse.covered_demand == dense.covered_demand

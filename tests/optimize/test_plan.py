@@ -29,6 +29,8 @@ from planner.errors import SettingsError
 from planner.optimize.plan import PlanResult, candidate_hosts, make_plan, resolve_bases
 from planner.optimize.settings import PlanSettings
 from planner.optimize.siting import MaximalCovering
+from planner.optimize.siting_capacity import MaximalService
+from planner.optimize.stop_choice import weekly_stop_hours
 from planner.territory import select
 
 BASES = ("2A004", "2B033")  # Ajaccio and Bastia town halls
@@ -244,11 +246,15 @@ def test_covered_demand_never_decreases_when_k_grows_and_milp_beats_greedy(
         assert model.objective >= model.greedy_value - 1e-6
         assert model.objective <= model.dual_bound + 1e-6
         values.append(model.objective)
-        if k == 12:  # the contract's plan chose its stops on exactly this model
-            assert model.objective == pytest.approx(plan.siting["objective"])
-            assert sorted(candidates["site_id"].iloc[model.selected]) == sorted(
+        if k == 12:  # the contract's plan chose its stops under capacity on the same pairs
+            service = MaximalService.from_service(
+                coverage.service, weights, sparse.csc_matrix(reach), weekly_stop_hours(180, "weekly"), k
+            ).solve(60)
+            assert service.served_demand == pytest.approx(plan.siting["served_demand"])
+            assert sorted(candidates["site_id"].iloc[service.selected]) == sorted(
                 plan.stops["site_id"]
             )
+            assert service.served_demand >= service.value(model.selected) - 1e-6
     assert all(b >= a - 1e-6 for a, b in itertools.pairwise(values))
     assert values[0] > model.locked_weight  # one stop already adds demand
 
@@ -267,6 +273,8 @@ def no_solver(monkeypatch):
     monkeypatch.setattr("planner.optimize.plan.plan_routes", boom)
     monkeypatch.setattr(MaximalCovering, "solve", boom)
     monkeypatch.setattr(MaximalCovering, "greedy", boom)
+    monkeypatch.setattr(MaximalService, "solve", boom)
+    monkeypatch.setattr(MaximalService, "greedy", boom)
 
 
 @pytest.mark.parametrize(

@@ -177,10 +177,11 @@ def test_default_hours_by_kind_then_network() -> None:
     apc, known = hours.host_hours(None, "agence postale communale", "la_poste")
     assert not known and apc == {d: [("09:00", "12:00")] for d in ("lun", "mar", "mer", "jeu", "ven")}
     bureau, _ = hours.host_hours(float("nan"), "bureau de poste", "la_poste")
-    assert bureau["sam"] == [("09:00", "12:00")] and bureau["lun"] == [("09:00", "12:00"), ("13:30", "17:00")]
+    # defaults derived from published hours (tests/data/test_hours_defaults.py)
+    assert "sam" not in bureau and bureau["lun"] == [("09:00", "12:00"), ("14:00", "17:00")]
     # A France Services site's kind is its format (« Fixe »): its network's defaults apply.
     fs, _ = hours.host_hours(None, "Fixe", "france_services")
-    assert fs["ven"] == [("09:00", "12:00"), ("13:30", "17:00")]
+    assert fs["ven"] == [("09:00", "12:00"), ("14:00", "16:30")]
     own = {"mar": [("14:00", "16:00")]}
     assert hours.host_hours(own, "mairie", "town_hall") == (own, True)
     unknown_kind, _ = hours.host_hours(None, "péniche", "custom")

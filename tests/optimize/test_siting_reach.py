@@ -7,6 +7,8 @@ there, else Corsica with bases at Ajaccio and Bastia.
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pytest
 
@@ -65,7 +67,15 @@ def test_stops_left_out_say_out_of_reach_or_no_demand_left(corsica, travel, cove
     chosen = (str(far["site_id"].iloc[0]), str(near["site_id"].iloc[0]))
     settings = PlanSettings(advisors=1, bases=("2B033",), window=("09:00", "13:00"), stop_minutes=120,
                             chosen_stops=chosen, time_limit=1, seed=1)
-    plan = make_plan(corsica, settings, coverage=coverage, travel=travel)
-    reasons = {u.key: u.reason for u in plan.routes.unvisited}
-    # Bastia's post office adds no demand: Bastia is within 30 min of existing help sites.
+    # Covering objective (a coverage without capacities): Bastia's post office adds no
+    # demand, Bastia being within 30 min of existing help sites.
+    covering = make_plan(corsica, settings, coverage=dataclasses.replace(coverage, service=None), travel=travel)
+    reasons = {u.key: u.reason for u in covering.routes.unvisited}
     assert reasons == {chosen[0]: REASON_OUT_OF_REACH, chosen[1]: REASON_NO_DEMAND_LEFT}
+    # Under capacity the existing sites near Bastia are full: its 2-hour permanence serves
+    # 2 × 0.24 × 45 = 21.6 more people a year, so it is visited; Bonifacio stays out of reach.
+    plan = make_plan(corsica, settings, coverage=coverage, travel=travel)
+    served = dict(zip(plan.stops["site_id"], plan.stops["served_added"]))
+    assert served[chosen[1]] == pytest.approx(21.6)
+    assert {u.key: u.reason for u in plan.routes.unvisited} == {chosen[0]: REASON_OUT_OF_REACH}
+    assert [v.key for v in plan.routes.visits] == [chosen[1]]

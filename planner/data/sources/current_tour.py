@@ -11,7 +11,11 @@ proposal), ``conseiller`` (who holds it), ``adresse``. Column names go through a
 
 Rows that cannot be placed or timed are rejected and reported with their reason (the
 good rows are kept); coordinates farther than :data:`planner.config.CURRENT_TOUR_FAR_KM`
-from the commune of the row's INSEE code are moved to its town hall and reported.
+from the commune of the row's INSEE code are moved to its town hall and reported. The
+tours run on cycles of 1, 2 or 4 weeks: an OSM rhythm that is not one of them all year is
+never read silently (:func:`rhythm`): the same step over part of the year, or once or
+twice a month, is kept with a note (action « suspecte »: what was understood, what to
+write instead); any other (every 3 weeks, a single week) rejects the row with the reason.
 """
 
 from __future__ import annotations
@@ -72,9 +76,15 @@ _WEEKS: dict[str, tuple[int, int]] = {
 _TRUE = {"oui", "o", "vrai", "true", "1", "x", "yes", "y"}
 _FALSE = {"non", "n", "faux", "false", "0", "no", ""}
 _CLOCK = re.compile(r"^(\d{1,2})\s*[:hH]\s*(\d{2})?(?::\d{2})?$")
-# ISO week 1 of 2024 starts on Monday 1 January: four weeks tell every cycle of 1, 2 or 4 weeks.
-_CYCLE_START = dt.datetime(2024, 1, 1)
-_CYCLE_WEEKS = 4
+#: ``semaines`` texts of other rhythms (« une sur trois », « toutes les 3 semaines »): refused with the reason.
+_OTHER_WEEKS = re.compile(r"^(?:une?|1)_sur_(\w+)$|^toutes_les_(\w+)_semaines$")
+_NUMBERS = dict(zip(("deux", "trois", "quatre", "cinq", "six", "sept", "huit"), ("2", "3", "4", "5", "6", "7", "8")))
+# ISO 2024 starts on Monday 1 January and has 52 weeks (a multiple of 4): its weeks tell every
+# rhythm of 1, 2 or 4 weeks from those that run part of the year or on another step.
+_YEAR_START = dt.datetime(2024, 1, 1)
+_YEAR_WEEKS = 52
+#: Supported rhythms (weeks between two sessions) in French.
+RHYTHMS = {1: "chaque semaine", 2: "toutes les deux semaines", 4: "toutes les quatre semaines"}
 
 
 def parse_clock(text: str | None) -> str:
@@ -91,6 +101,11 @@ def parse_clock(text: str | None) -> str:
 def parse_weeks(text: str | None) -> tuple[int, int]:
     """Return (weeks between two sessions, first week) for a ``semaines`` text; ``ValueError`` else."""
     key = norm_name(text or "")
+    other = _OTHER_WEEKS.match(key)
+    every = _NUMBERS.get(other.group(1) or other.group(2), other.group(1) or other.group(2)) if other else ""
+    if key not in _WEEKS and every.isdigit() and int(every) not in RHYTHMS:
+        raise ValueError(f"rythme « {text} » non pris en charge : les tournées suivent un cycle de 1, 2 ou "
+                         "4 semaines (écrivez toutes, impaires, paires ou une sur quatre)")
     if key not in _WEEKS:
         raise ValueError(f"semaines illisibles « {text} » (attendu : toutes, impaires, paires ou une sur quatre)")
     return _WEEKS[key]
@@ -99,46 +114,104 @@ def parse_weeks(text: str | None) -> tuple[int, int]:
 def parse_sessions(text: str) -> list[tuple[str, str, str, int, int]]:
     """Sessions of an OSM ``opening_hours`` text: ``(day, start, end, period, offset)`` each.
 
-    The rules are evaluated over four weeks from ISO week 1: a time open every week has
-    period 1, in weeks 1 and 3 (odd weeks) period 2 offset 0, in weeks 2 and 4 period 2
-    offset 1, in one week only period 4; any other rhythm is read as weekly.
+    See :func:`read_sessions` (this drops its notes).
+    """
+    return read_sessions(text)[0]
+
+
+def _weeks_text(weeks: list[int]) -> str:
+    """``semaines 2 à 10`` for weeks on one step, else ``semaines 1, 3, 6…`` (at most 6 listed)."""
+    if len(weeks) > 2 and len(set(np.diff(weeks).tolist())) == 1:
+        return f"semaines {weeks[0]} à {weeks[-1]}"
+    listed = ", ".join(str(w) for w in weeks[:6])
+    return ("semaine " if len(weeks) == 1 else "semaines ") + listed + ("…" if len(weeks) > 6 else "")
+
+
+def rhythm(weeks: set[int]) -> tuple[int, int, str | None]:
+    """The rhythm of a session held in these ISO weeks (1 .. 52) of a year.
+
+    Returns ``(period, offset, note)``: a rhythm of 1, 2 or 4 weeks the whole year
+    (weeks ``w`` with ``(w - 1) % period == offset``) gives no note; the same step over part
+    of the year (``week 2-10``, ``Jan-Jun``), or once or twice a month (``Tu[1]``: gaps of 4
+    or 5 weeks, read as every 4 weeks; ``Tu[1,3]``: 2 or 3, every 2 weeks), is kept with a
+    French note saying what was understood and what to write instead.
 
     Raises
     ------
     ValueError
-        When the text is not a valid OSM expression or opens at no time (French).
+        For any other rhythm (every 3 weeks, a single week, irregular weeks), in French.
+    """
+    ws = sorted(weeks)
+    first, n = ws[0], len(ws)
+    for period in RHYTHMS:
+        if ws == list(range(first, _YEAR_WEEKS + 1, period)) and first <= period:
+            return period, first - 1, None
+    gaps = set(np.diff(ws).tolist())
+    count = f"{n} séance{'s' if n > 1 else ''} par an"
+    if len(gaps) == 1 and min(gaps) in RHYTHMS:
+        period = min(gaps)
+        return period, (first - 1) % period, (
+            f"séances {RHYTHMS[period]} des {_weeks_text(ws)} seulement ({count}) : comptées {RHYTHMS[period]} "
+            "toute l'année, la comparaison vaut pour la période où elles ont lieu ; si la permanence a lieu "
+            "toute l'année, " + (f"écrivez « week 1-53/{period} … »" if period > 1 else
+                                 "retirez la plage de semaines ou de mois"))
+    for period in (2, 4):  # twice or once a month (« Tu[1,3] », « Tu[1] »): gaps of p or p + 1 weeks
+        if gaps == {period, period + 1} and n >= 40 // period:  # a steady step of 3 or 5 weeks is refused
+            return period, (first - 1) % period, (
+                f"séances à intervalles de {period} ou {period + 1} semaines ({count}, {_weeks_text(ws)}) : "
+                f"comptées {RHYTHMS[period]} ({_YEAR_WEEKS // period} par an) ; écrivez « week 1-53/{period} … » "
+                "pour lever l'approximation")
+    step = f", toutes les {min(gaps)} semaines" if len(gaps) == 1 else ""
+    raise ValueError(f"rythme non pris en charge ({count}, {_weeks_text(ws)}{step}) : les tournées suivent un "
+                     "cycle de 1, 2 ou 4 semaines ; écrivez la permanence chaque semaine, toutes les deux "
+                     "(« week 1-53/2 ») ou toutes les quatre semaines (« week 1-53/4 »)")
+
+
+def read_sessions(text: str) -> tuple[list[tuple[str, str, str, int, int]], list[str]]:
+    """Sessions of an OSM ``opening_hours`` text, and French notes on rhythms read approximately.
+
+    The rules are evaluated over the 52 ISO weeks of 2024; each (day, start, end) gets the
+    rhythm of the weeks it is open in (:func:`rhythm`): period 1, 2 or 4 weeks and its
+    offset (the first week of the cycle, 0-based from ISO week 1: ``week 1-53/2`` offset 0,
+    ``week 2-52/2`` offset 1).
+
+    Raises
+    ------
+    ValueError
+        When the text is not a valid OSM expression, opens at no time or on a rhythm
+        the tours cannot hold (French).
     """
     try:
         rules = opening_hours.OpeningHours(str(text).strip())
     except Exception as exc:  # the library raises its own ParserError
         raise ValueError(f"horaires OSM illisibles « {text} »") from exc
     seen: dict[tuple[str, str, str], set[int]] = {}
-    end = _CYCLE_START + dt.timedelta(weeks=_CYCLE_WEEKS)
-    for start, stop, state, _ in rules.intervals(_CYCLE_START, end):
+    end = _YEAR_START + dt.timedelta(weeks=_YEAR_WEEKS)
+    for start, stop, state, _ in rules.intervals(_YEAR_START, end):
         if state != opening_hours.State.OPEN or (stop.date() != start.date() and stop.time() != dt.time()):
             continue
         close = "24:00" if stop.time() == dt.time() and stop.date() != start.date() else stop.strftime("%H:%M")
         day = hours.DAYS[start.weekday()]
-        seen.setdefault((day, start.strftime("%H:%M"), close), set()).add((start - _CYCLE_START).days // 7)
+        seen.setdefault((day, start.strftime("%H:%M"), close), set()).add((start - _YEAR_START).days // 7 + 1)
     if not seen:
         raise ValueError(f"horaires sans aucune plage d'ouverture « {text} »")
-    out = []
+    out, notes = [], []
     for (day, opens, closes), weeks in sorted(seen.items(), key=lambda kv: (hours.DAYS.index(kv[0][0]), kv[0][1])):
-        if len(weeks) == 1:
-            period, offset = 4, min(weeks)
-        elif weeks in ({0, 2}, {1, 3}):
-            period, offset = 2, min(weeks)
-        else:
-            period, offset = 1, 0
+        try:
+            period, offset, note = rhythm(weeks)
+        except ValueError as exc:
+            raise ValueError(f"{hours.DAY_LABELS[day]} {opens}–{closes} : {exc}") from None
         out.append((day, opens, closes, period, offset))
-    return out
+        if note:
+            notes.append(f"{hours.DAY_LABELS[day]} {opens}–{closes} : {note}")
+    return out, notes
 
 
-def _row_sessions(row: pd.Series) -> list[tuple[str, str, str, int, int]]:
-    """The sessions of one row, from ``horaires`` or from ``jour``/``debut``/``fin``/``semaines``."""
+def _row_sessions(row: pd.Series) -> tuple[list[tuple[str, str, str, int, int]], list[str]]:
+    """The sessions of one row, from ``horaires`` or ``jour``/``debut``/``fin``/``semaines``, and notes."""
     text = row.get("horaires")
     if isinstance(text, str) and text.strip():
-        return parse_sessions(text)
+        return read_sessions(text)
     day_text = row.get("jour")
     if not isinstance(day_text, str) or not day_text.strip():
         raise ValueError("ni horaires ni jour de la permanence")
@@ -149,7 +222,7 @@ def _row_sessions(row: pd.Series) -> list[tuple[str, str, str, int, int]]:
     if hours.minutes(end) <= hours.minutes(start):
         raise ValueError(f"la fin ({end}) ne suit pas le début ({start})")
     period, offset = parse_weeks(row.get("semaines") if isinstance(row.get("semaines"), str) else "")
-    return [(day, start, end, period, offset)]
+    return [(day, start, end, period, offset)], []
 
 
 def _locked(value: object, line: int, column: str, report: LoadReport) -> bool:
@@ -244,12 +317,17 @@ def load_current_tour(path: str | Path, communes: gpd.GeoDataFrame) -> tuple[gpd
             report.add([line], names.get("insee", names.get("latitude", "code_insee")),
                        "arrêt impossible à placer : ni coordonnées valables ni code INSEE connu", "rejetée")
             continue
+        osm = isinstance(row.get("horaires"), str) and bool(row.get("horaires").strip())
+        column = names.get("horaires", "horaires") if osm else names.get("jour", "jour")
         try:
-            sessions = _row_sessions(row)
+            sessions, notes = _row_sessions(row)
         except ValueError as exc:
-            column = names.get("horaires") if isinstance(row.get("horaires"), str) else names.get("jour", "jour")
-            report.add([line], column or "jour", f"{exc} : ligne écartée", "rejetée")
+            if not osm and str(exc).startswith(("semaines", "rythme")):
+                column = names.get("semaines", "semaines")
+            report.add([line], column, f"{exc} : ligne écartée", "rejetée")
             continue
+        for note in notes:  # kept, with what was understood and what to write instead
+            report.add([line], column, note, "suspecte")
         name = row.get("name") if isinstance(row.get("name"), str) else f"Arrêt ligne {line}"
         locked = _locked(row.get("locked"), line, names.get("locked", "verrou"), report)
         advisor = row.get("advisor") if isinstance(row.get("advisor"), str) else None

@@ -300,7 +300,7 @@ def ifn_iris_report() -> LoadReport:
 def ifn_iris_files(departements: Iterable[str]) -> list[Path]:
     """Return the IFN IRIS files of the given départements (``2A`` → ``2A.csv``) present."""
     wanted = {str(d).zfill(2) for d in departements}
-    return [p for p in catalog.layer("ifn_iris").files() if p.stem.zfill(2) in wanted]
+    return [p for p in catalog.layer("ifn_iris").files() if catalog.file_stem(p).zfill(2) in wanted]
 
 
 def load_ifn_iris(departements: Iterable[str] | None = None) -> gpd.GeoDataFrame:

@@ -7,8 +7,7 @@ MIT, with their licences). :func:`offline` replaces the links of every element o
 ``data:`` URIs of those files and drops the others, so that:
 
 - a saved map (``fmap.save``, :func:`standalone_html`) is one self-contained HTML file;
-- streamlit-folium, which loads each element's ``default_js``/``default_css`` by URL in its
-  component frame (and strips ``<script src>`` from the header), gets the same files inline.
+- the app shows that same page in a frame (``st.iframe``), so its maps ask no other host.
 
 Tiles stay optional: every map is readable without them (commune polygons as the base).
 """

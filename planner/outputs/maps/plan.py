@@ -19,6 +19,7 @@ from planner.outputs.escape import html_attr, html_text, template_html
 from planner.outputs.maps.base import add_legend, layer_name
 from planner.outputs.maps.symbols import text_colour
 from planner.outputs.route_sheet import DAY_COLOURS
+from planner.outputs.tables import HOURS_TO_CONFIRM
 
 #: One colour per advisor on plan maps (dark enough for white numbers on top).
 ADVISOR_COLOURS: tuple[str, ...] = (
@@ -105,7 +106,8 @@ def add_plan(fmap: folium.Map, visits: pd.DataFrame, days: pd.DataFrame, *, day:
         for row in va.itertuples():
             tip = (f"<b>{template_html(row.name)}</b><br>{template_html(name)} — {template_html(labels.get(row.day, row.day))} "
                    f"(semaine {int(row.week)}), étape {int(row.order)}<br>"
-                   f"permanence {template_html(row.start)}–{template_html(row.end)}, arrivée {template_html(row.arrival)}")
+                   f"permanence {template_html(row.start)}–{template_html(row.end)}, arrivée {template_html(row.arrival)}"
+                   + ("" if bool(getattr(row, "hours_known", True)) else f"<br><i>{HOURS_TO_CONFIRM}</i>"))
             data = (f' data-advisor="{int(advisor)}" data-week="{int(row.week)}" '
                     f'data-day="{html_attr(row.day)}"')
             folium.Marker([float(row.lat), float(row.lon)],

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from planner import fr
+from planner.data.hours import DAY_LABELS
+from planner.outputs.tables import HOURS_TO_CONFIRM
 
 #: The figures compared, in the order shown, with their French labels.
 FIGURES: tuple[tuple[str, str], ...] = (
@@ -26,12 +29,20 @@ def render_current_tour(s: dict[str, Any]) -> str:
                      f"{fr.number(s['proposed'][key], digits):>18}")
     if s["locked"]:
         lines.append(f"Arrêts gardés : {fr.plural(len(s['locked']), 'arrêt verrouillé', 'arrêts verrouillés')}")
+    if s.get("week_start"):
+        lines.append(f"Semaine 1 des deux tournées : semaine du {fr.date(dt.date.fromisoformat(s['week_start']))}")
+    warnings = s.get("warnings", [])
+    if s["rejected"] or s["corrected"] or warnings:
+        lines.append(f"Fichier {s.get('file') or 'de la tournée actuelle'} :")
     lines += [f"Ligne {i['ligne']} écartée ({i['colonne']}) : {i['motif']}" for i in s["rejected"]]
     lines += [f"Ligne {i['ligne']} corrigée ({i['colonne']}) : {i['motif']}" for i in s["corrected"]]
+    lines += [f"Ligne {i['ligne']} gardée, à vérifier ({i['colonne']}) : {i['motif']}" for i in warnings]
     for a in s["plan"]["advisors"]:
         lines.append(f"Proposition — {a['name']} (base : {a['base']})")
         for d in a["days"]:
             if d["visits"]:
-                stops_text = ", ".join(f"{v['start']} {v['name']}" for v in d["visits"])
-                lines.append(f"  {d['day']} (semaine {d['week']}) : {stops_text}")
+                stops_text = ", ".join(f"{v['start']} {v['name']}" + ("" if v.get("hours_known", True) else
+                                                                       f" ({HOURS_TO_CONFIRM})")
+                                       for v in d["visits"])
+                lines.append(f"  {DAY_LABELS.get(d['day'], d['day'])} (semaine {d['week']}) : {stops_text}")
     return "\n".join(lines)

@@ -6,6 +6,7 @@ from typing import Any
 
 from planner import fr
 from planner.data.hours import DAY_LABELS
+from planner.outputs.tables import HOURS_TO_CONFIRM
 
 
 def render_plan(s: dict[str, Any]) -> str:
@@ -18,7 +19,9 @@ def render_plan(s: dict[str, Any]) -> str:
     for a in s["advisors"]:
         lines.append(f"{a['name']} (base : {a['base']})")
         for d in a["days"]:
-            stops_text = ", ".join(f"{v['arrival']} {v['name']}" for v in d["visits"]) or "aucune visite"
+            stops_text = ", ".join(f"{v['arrival']} {v['name']}" + ("" if v.get("hours_known", True) else
+                                                                     f" ({HOURS_TO_CONFIRM})")
+                                   for v in d["visits"]) or "aucune visite"
             day = DAY_LABELS.get(d["day"], d["day"])  # « lundi », not the code « lun »
             lines.append(f"  {day} (semaine {d['week']}) : {stops_text}")
     lines += [f"Non visité : {u['name']} — {u['reason']}" for u in s["unvisited"]]
