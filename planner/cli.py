@@ -73,6 +73,12 @@ def _default(cls: Any, name: str) -> Any:
     raise KeyError(f"{cls.__name__}.{name} has no default")
 
 
+def _given(ctx: typer.Context, name: str) -> bool:
+    """Whether the option ``name`` was given on the command line (not its default)."""
+    source = ctx.get_parameter_source(name)  # Typer's vendored click: compare by name
+    return source is not None and source.name != "DEFAULT"
+
+
 def _listed(value: str | None) -> tuple[str, ...]:
     """``"a, b,,c"`` → ``("a", "b", "c")``; ``None`` or empty → ``()``."""
     return tuple(v.strip() for v in (value or "").split(",") if v.strip())
@@ -246,14 +252,17 @@ def plan_cmd(
     out: Path | None = typer.Option(None, "--out", help="Dossier où écrire les exports."),
     travel: str | None = TravelOpt,
     force: bool = ForceOpt,
-    current: Path | None = typer.Option(None, "--current-tour", help="Tournée actuelle (CSV ou XLSX) : l'évaluer, puis proposer mieux avec les mêmes conseillers et au plus les mêmes heures (avec --out : les exports de la tournée proposée)."),
+    current: Path | None = typer.Option(None, "--current-tour", help="Tournée actuelle (CSV ou XLSX) : l'évaluer, puis proposer mieux avec les mêmes conseillers et au plus les mêmes heures (le nombre de conseillers et d'arrêts en découle : --stops refusé, --advisors s'il diffère ; avec --out : les exports de la tournée proposée)."),
     as_json: bool = JsonOpt,
 ) -> None:
     """Arrêts et tournées hebdomadaires des conseillers itinérants, avec leurs exports."""
     if current is not None:
         # The proposal keeps the file's advisors: --advisors, when given, must say as many.
-        source = ctx.get_parameter_source("advisors")  # Typer's vendored click: compare by name
-        asked = advisors if source is not None and source.name != "DEFAULT" else None
+        asked = advisors if _given(ctx, "advisors") else None
+        if _given(ctx, "stops"):
+            raise SettingsError("avec --current-tour, le nombre d'arrêts proposés découle des heures de présence "
+                                "de la tournée actuelle", setting=PLAN_SETTINGS["stops"],
+                                hint="retirez --stops (la proposition garde au plus les mêmes heures de présence)")
         settings = PlanSettings(advisors=asked or max(len(_listed(bases)), 1), bases=_listed(bases),
                                 days=_listed(days) or config.DEFAULT_DAYS,
                                 window=_window(window), max_drive_minutes=max_drive, stop_minutes=stop_minutes,

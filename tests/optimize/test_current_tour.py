@@ -100,6 +100,7 @@ def test_cycle_start_skips_week_53(today) -> None:
     (["--advisors", "3"], "nombre de conseillers (--advisors)", "compte 2 conseillers"),
     (["--advisors", "1"], "nombre de conseillers (--advisors)", "la proposition garde les mêmes conseillers"),
     (["--bases", "2B096,2B341,2A004"], "bases de départ (--bases)", "3 bases pour les 2 conseillers"),
+    (["--stops", "6"], "nombre d'arrêts (--stops)", "découle des heures de présence de la tournée actuelle"),
 ])
 def test_cli_current_tour_other_advisors_is_refused(corsica, options, setting, words, monkeypatch, capsys) -> None:
     args = ["planner", "plan", "--territory", "2A,2B", "--current-tour", str(FIXTURE), "--time-limit", "1", *options]
