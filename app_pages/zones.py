@@ -103,6 +103,7 @@ def render() -> None:
             "communes": zones["communes"].map(len),
             "habitants au-delà du seuil": zones["population"],
             "demande non couverte": zones["unmet_demand"].round(0),
+            "demande non servie": zones["unserved_demand"].round(0),
             "temps max (min)": zones["minutes_max"].round(0),
             "lieux d'accueil": zones["hosts"].map(len),
             "communes à confirmer": zones["communes_uncertain"].map(len),

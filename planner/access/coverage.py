@@ -295,6 +295,7 @@ class Coverage:
         zones = [
             {"id": z.zone_id, "communes": list(z.communes), "population": int(z.population),
              "demand": round(float(z.demand), 1), "unmet_demand": round(float(z.unmet_demand), 1),
+             "unserved_demand": _round(z.unserved_demand),
              "minutes_max": _round(z.minutes_max), "centroid": [z.centroid_lon, z.centroid_lat],
              "hosts": list(z.hosts), "communes_uncertain": list(z.communes_uncertain)}
             for z in self.zones.itertuples()

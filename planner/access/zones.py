@@ -210,10 +210,12 @@ def underserved_zones(
     sorted by unmet demand: ``zone_id`` (``Z01``...), ``communes`` (list of INSEE codes),
     ``commune_names``, ``population``, ``demand``, ``unmet_demand``, ``minutes_max``,
     ``minutes_mean`` (population-weighted), ``centroid_lon``, ``centroid_lat``,
-    ``hosts`` (list of site ids inside the zone).
+    ``hosts`` (list of site ids inside the zone), ``unserved_demand`` (demand not served
+    under the sites' capacity, within reach or not: from the communes' ``served``, NaN
+    without it).
     """
     columns = ["zone_id", "communes", "commune_names", "population", "demand", "unmet_demand",
-               "minutes_max", "minutes_mean", "centroid_lon", "centroid_lat", "hosts"]
+               "unserved_demand", "minutes_max", "minutes_mean", "centroid_lon", "centroid_lat", "hosts"]
     if len(communes) == 0:
         return gpd.GeoDataFrame({c: [] for c in columns}, geometry=[], crs=CRS_WGS84)
     max_extent_km = _extent(max_extent_km)
@@ -230,6 +232,8 @@ def underserved_zones(
             "population": grouped["population_out"].sum().astype("int64"),
             "demand": grouped["demand"].sum(),
             "unmet_demand": grouped["demand_out"].sum(),
+            "unserved_demand": (grouped["demand"].sum() - grouped["served"].sum(min_count=1)
+                                if "served" in frame else np.nan),
             "minutes_max": grouped["minutes"].max(),
             "minutes_mean": grouped["_wmin"].sum() / grouped["population_out"].sum().where(lambda s: s > 0),
         }

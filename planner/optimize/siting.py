@@ -44,7 +44,23 @@ STATUS_TEXT = {
 }
 
 
-class MaximalCovering:
+class SolverStatus:
+    """The solver status of a siting model (``status``: ``"optimal"``, ``"time_limit"``...), in words."""
+
+    status: str
+
+    @property
+    def status_text(self) -> str:
+        """The solver status, in French."""
+        return STATUS_TEXT.get(self.status, f"statut du solveur : {self.status}")
+
+    @property
+    def proven_optimal(self) -> bool:
+        """Whether HiGHS proved the returned selection optimal."""
+        return self.status == "optimal"
+
+
+class MaximalCovering(SolverStatus):
     """Maximal covering location problem (MCLP) with locked existing sites.
 
     Build it with :meth:`from_cost_matrix` (or :meth:`from_coverage`), then call
@@ -205,16 +221,6 @@ class MaximalCovering:
     def value(self, selection: Sequence[int] | np.ndarray) -> float:
         """Return the demand covered by a selection of columns (locked sites included)."""
         return float(self.weights[self.covered_by(selection)].sum())
-
-    @property
-    def status_text(self) -> str:
-        """The solver status, in French."""
-        return STATUS_TEXT.get(self.status, f"statut du solveur : {self.status}")
-
-    @property
-    def proven_optimal(self) -> bool:
-        """Whether HiGHS proved the returned selection optimal."""
-        return self.status == "optimal"
 
     @property
     def covered_share(self) -> float:

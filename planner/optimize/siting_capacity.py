@@ -42,7 +42,7 @@ from planner.access.allocation import Allocation, allocate, pattern
 from planner.access.capacity import Service, people_per_year
 from planner.errors import SolverError
 from planner.optimize import siting_input as checks
-from planner.optimize.siting import STATUS_TEXT
+from planner.optimize.siting import STATUS_TEXT, SolverStatus
 from planner.optimize.siting_highs import MilpResult, solve_milp
 
 log = logging.getLogger(__name__)
@@ -52,7 +52,7 @@ SERVED_TOLERANCE = 1e-6
 _NAME = "service maximal sous capacité"
 
 
-class MaximalService:
+class MaximalService(SolverStatus):
     """Capacitated maximal service with locked existing sites (lexicographic: served, then covered).
 
     Build it with :meth:`from_matrices` or :meth:`from_service`, then call :meth:`solve`.
@@ -188,16 +188,6 @@ class MaximalService:
     def value(self, selection: Sequence[int] | np.ndarray) -> float:
         """Demand served by a selection of columns plus the locked sites (exact allocation)."""
         return self.allocation(selection).total
-
-    @property
-    def status_text(self) -> str:
-        """The solver status, in French."""
-        return STATUS_TEXT.get(self.status, f"statut du solveur : {self.status}")
-
-    @property
-    def proven_optimal(self) -> bool:
-        """Whether HiGHS proved both stages optimal."""
-        return self.status == "optimal"
 
     # ---- heuristic and MILP
 

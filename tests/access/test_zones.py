@@ -220,3 +220,16 @@ def test_corsican_zones_hold_no_covered_commune(coverage) -> None:
     rows = c[in_zone]
     assert (rows["population_out"] > 0).all()
     assert ((rows["minutes"] > coverage.threshold) | (rows["population_out"] > rows["population_within"])).all()
+
+
+def test_corsican_zones_say_the_demand_not_served_under_capacity(coverage) -> None:
+    """A zone's « demande non servie » is its communes' demand minus what the sites serve
+    there: at least its demand beyond the threshold (never served; on Corsica exactly that,
+    their demand within reach being served in full), in the JSON too."""
+    c, zones = coverage.communes, coverage.zones
+    for z in zones.itertuples():
+        rows = c[c["insee"].isin(z.communes)]
+        assert z.unserved_demand == pytest.approx(rows["demand"].sum() - rows["served"].sum())
+        assert z.unserved_demand >= z.unmet_demand - 1e-6
+    listed = {z["id"]: z["unserved_demand"] for z in coverage.summary()["zones"]}
+    assert listed == {z.zone_id: round(float(z.unserved_demand), 1) for z in zones.itertuples()}
