@@ -359,9 +359,10 @@ def _propose(territory: Territory, settings: PlanSettings, coverage: Coverage, t
     points = coverage.points
     weights = points["demand"].fillna(0).to_numpy(dtype=float)
     kept = stops[stops["locked"]].reset_index(drop=True)
+    kept_reach = travel.within(points, kept, max_minutes=settings.threshold).covers().tocsc()
     already = coverage.within()
     if len(kept):
-        already = already | (travel.within(points, kept, max_minutes=settings.threshold).covers().sum(axis=1).A1 > 0)
+        already = already | (kept_reach.sum(axis=1).A1 > 0)
     reach = travel.within(points, pool, max_minutes=settings.threshold).covers().tocsc()
     chosen, siting, served = np.zeros(0, dtype=int), None, None
     if k > 0:  # as plans: served under capacity, the kept stops locked with their own hours a week
@@ -369,15 +370,13 @@ def _propose(territory: Territory, settings: PlanSettings, coverage: Coverage, t
         choice = choose_stops(coverage, reach, min(k, len(pool)),
                               stop_hours=weekly_stop_hours(settings.stop_minutes, settings.frequency),
                               time_limit=min(config.SITING_TIME_LIMIT_S, settings.time_limit),
-                              locked_reach=travel.within(points, kept, max_minutes=settings.threshold).covers()
-                              if len(kept) else None,
+                              locked_reach=kept_reach if len(kept) else None,
                               locked_hours=held_h.groupby(locked["stop_id"]).sum().reindex(kept["stop_id"]).to_numpy())
         chosen, siting, served = choice.selected, choice.report, choice.served_added
     free = pool.iloc[chosen].copy()
     free["demand_added"] = weights @ (reach[:, chosen].toarray() & ~already[:, None])
     if served is not None:
         free["served_added"] = served  # the routing prize, as in plans
-    kept_reach = travel.within(points, kept, max_minutes=settings.threshold).covers().tocsc()
     sessions_of = {sid: _hours_of(group) for sid, group in locked.groupby("stop_id")}
     kept = kept.assign(site_id=kept["stop_id"], opening_hours=kept["stop_id"].map(sessions_of), hours_known=True,
                        demand_added=weights @ (kept_reach.toarray() & ~coverage.within()[:, None]))

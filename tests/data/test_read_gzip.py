@@ -77,7 +77,7 @@ def test_workbook_inside_gzip_is_told_for_what_it_is(tmp_path) -> None:
     buffer = io.BytesIO()
     pd.DataFrame({"a": [1]}).to_excel(buffer, index=False)
     path = tmp_path / "laposte.csv.gz"
-    path.write_bytes(gzip.compress(buffer.getvalue()))
+    path.write_bytes(gzip.compress(buffer.getvalue(), mtime=0))
     with pytest.raises(DataError, match=r"classeur Excel renommé en \.csv") as err:
         read_records(path)
     assert "laposte.csv.gz" in str(err.value)
@@ -85,9 +85,9 @@ def test_workbook_inside_gzip_is_told_for_what_it_is(tmp_path) -> None:
 
 @pytest.mark.parametrize(("data", "message"), [
     (b"id;nom\n1;Poste\n", "fichier compressé (gzip) illisible : ce n'est pas un fichier gzip valide"),
-    (gzip.compress(bytes(range(256)) * 400)[:300], "fichier compressé (gzip) tronqué"),
-    (gzip.compress(b""), "fichier vide (une fois décompressé)"),
-])
+    (gzip.compress(bytes(range(256)) * 400, mtime=0)[:300], "fichier compressé (gzip) tronqué"),
+    (gzip.compress(b"", mtime=0), "fichier vide (une fois décompressé)"),
+], ids=["plain-text", "truncated", "empty"])  # fixed ids and mtime: xdist workers collect the same tests
 def test_bad_gzip_is_refused_in_french_naming_the_file(tmp_path, data: bytes, message: str) -> None:
     """MADE-UP ``.gz`` files: plain text, cut in the middle, empty once decompressed."""
     path = tmp_path / "2A.csv.gz"
