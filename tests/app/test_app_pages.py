@@ -47,6 +47,25 @@ def _no_exception(at: AppTest) -> None:
     assert not unexpected, unexpected
 
 
+def test_a_new_session_draws_the_page_then_a_sidebar_making_the_same_selection(app: AppTest) -> None:
+    """First run of a session: the page (map first) with the default selection, then the
+    sidebar, whose widgets make that same selection (no second run needed)."""
+    from app_pages.cache import DEFAULT_DEPARTEMENTS
+    from planner.config import DEFAULT_THRESHOLD_MIN, HELP_NETWORKS
+
+    assert app.session_state["_sidebar_drawn"] is True
+    selection = app.session_state["selection"]
+    assert (selection.spec, selection.networks, selection.threshold, selection.kinds, selection.error) == (
+        ",".join(DEFAULT_DEPARTEMENTS), tuple(HELP_NETWORKS), float(DEFAULT_THRESHOLD_MIN), (), None)
+    assert app.sidebar.multiselect(key="networks").value == list(HELP_NETWORKS)
+    assert app.sidebar.slider(key="threshold").value == int(DEFAULT_THRESHOLD_MIN)
+    assert app.get("iframe") and app.title[0].value == "Couverture de l'aide au numérique"
+    app.slider(key="threshold").set_value(45).run()  # later runs: sidebar first, its values used
+    _no_exception(app)
+    assert app.session_state["selection"].threshold == 45.0
+    assert any("moins de 45" in m.label for m in app.metric)
+
+
 def _metric(at: AppTest, label: str) -> str:
     found = [m.value for m in at.metric if m.label == label]
     assert found, f"métrique absente : {label} ({[m.label for m in at.metric]})"
