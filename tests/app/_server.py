@@ -145,8 +145,11 @@ def offline_routes(server: str) -> Callable[[Any], Any]:
 
 
 def settle(page: Any, timeout_ms: int = 240_000) -> None:
-    """Wait until Streamlit has finished running the script (no status widget, no spinner:
-    with ``toolbarMode = "minimal"`` the « Running… » widget is not drawn at all)."""
-    page.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"], "
+    """Wait until Streamlit has finished running the script (the app root's script state is
+    « notRunning »; no status widget, no spinner: with ``toolbarMode = "minimal"`` the
+    « Running… » widget is not drawn at all), and the browser has drawn what it got."""
+    page.wait_for_function("() => document.querySelector('[data-testid=\"stApp\"]')"
+                           "?.getAttribute('data-test-script-state') === 'notRunning' && "
+                           "!document.querySelector('[data-testid=\"stStatusWidget\"], "
                            "[data-testid=\"stSpinner\"]')", timeout=timeout_ms)
     page.wait_for_timeout(800)
