@@ -153,3 +153,36 @@ def settle(page: Any, timeout_ms: int = 240_000) -> None:
                            "!document.querySelector('[data-testid=\"stStatusWidget\"], "
                            "[data-testid=\"stSpinner\"]')", timeout=timeout_ms)
     page.wait_for_timeout(800)
+
+
+@contextmanager
+def chromium() -> Iterator[Any]:
+    """Headless Debian chromium driven by Playwright; closed on exit."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+def new_tab(browser: Any, server: str, *, locale: str = "fr-FR", size: tuple[int, int] = (1440, 1000),
+            timeout_ms: int = 240_000, init_script: str | None = None, **context: Any) -> tuple[Any, Any]:
+    """A new browser context and its tab (a new Streamlit session): other hosts answered
+    locally (:func:`offline_routes`), page errors collected in ``page.errors``.
+
+    ``context``: further ``new_context`` options (``accept_downloads``, ``is_mobile``...).
+    Returns ``(context, page)``; close the context when done.
+    """
+    ctx = browser.new_context(locale=locale, viewport={"width": size[0], "height": size[1]}, **context)
+    if init_script:
+        ctx.add_init_script(init_script)
+    page = ctx.new_page()
+    page.set_default_timeout(timeout_ms)
+    page.route("**/*", offline_routes(server))
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.errors = errors
+    return ctx, page

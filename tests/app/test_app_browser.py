@@ -18,14 +18,12 @@ from pathlib import Path
 
 import pytest
 
-from tests.app._server import ARGS, CHROMIUM, MAP_IFRAME, ROOT, TILE, app_server, map_frames  # noqa: F401  (imported by other tests)
-from tests.app._server import free_port as _free_port  # noqa: F401
+from tests.app._server import MAP_IFRAME, app_server, chromium, map_frames, new_tab
 from tests.app._server import offline_routes as _offline_routes
 from tests.app._server import requirements as _browser_requirements
 from tests.app._server import settle as _settle
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.xdist_group("browser")]
-
 
 
 def _requirements() -> None:
@@ -55,24 +53,14 @@ def server(corsica_data, tmp_path_factory):
 @pytest.fixture(scope="module")
 def browser(server):
     """Headless Debian chromium (module-wide)."""
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=ARGS)
-        yield chromium
-        chromium.close()
+    with chromium() as launched:
+        yield launched
 
 
 @pytest.fixture
 def page(browser, server):
     """A fresh French browser tab (a new Streamlit session) with offline map resources."""
-    context = browser.new_context(locale="fr-FR", viewport={"width": 1440, "height": 1000}, accept_downloads=True)
-    tab = context.new_page()
-    tab.set_default_timeout(120_000)
-    tab.route("**/*", _offline_routes(server))
-    errors: list[str] = []
-    tab.on("pageerror", lambda exc: errors.append(str(exc)))
-    tab.errors = errors
+    context, tab = new_tab(browser, server, timeout_ms=120_000, accept_downloads=True)
     yield tab
     context.close()
 

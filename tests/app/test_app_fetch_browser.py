@@ -15,7 +15,6 @@ from pathlib import Path
 import pytest
 
 from tests.app import _server as server
-from tests.app.test_app_browser import ARGS, CHROMIUM, _offline_routes
 from tests.data import _official_server as official
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.xdist_group("browser")]
@@ -56,18 +55,11 @@ def app_server(real_data, loopback, tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def tab(app_server):
-    from playwright.sync_api import sync_playwright
-
     url, _ = app_server
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=ARGS)
-        context = chromium.new_context(locale="fr-FR", viewport={"width": 1440, "height": 1000})
-        page = context.new_page()
-        page.set_default_timeout(240_000)
-        page.route("**/*", _offline_routes(url))
+    with server.chromium() as browser:
+        context, page = server.new_tab(browser, url)
         yield page
         context.close()
-        chromium.close()
 
 
 def test_download_button_fails_then_succeeds(tab, app_server, loopback) -> None:

@@ -12,10 +12,9 @@ import time
 
 import pytest
 
-from tests.app._server import ARGS, CHROMIUM, MAP_IFRAME, app_server, offline_routes, settle
+from tests.app._server import MAP_IFRAME, app_server, chromium, new_tab, settle
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.xdist_group("browser")]
-
 
 
 @pytest.fixture(scope="module")
@@ -27,21 +26,13 @@ def server(corsica_data, tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def chromium(server):
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=ARGS)
-        yield browser
-        browser.close()
+def browser(server):
+    with chromium() as launched:
+        yield launched
 
 
-def _open(chromium, server: str, width: int, height: int, *, mobile: bool = False):
-    context = chromium.new_context(locale="fr-FR", viewport={"width": width, "height": height},
-                                   is_mobile=mobile, has_touch=mobile)
-    page = context.new_page()
-    page.set_default_timeout(240_000)
-    page.route("**/*", offline_routes(server))
+def _open(browser, server: str, width: int, height: int, *, mobile: bool = False):
+    context, page = new_tab(browser, server, size=(width, height), is_mobile=mobile, has_touch=mobile)
     page.goto(server)
     page.wait_for_selector(MAP_IFRAME, timeout=240_000)
     settle(page)
@@ -81,8 +72,8 @@ def _rgb(css: str) -> tuple[int, int, int]:
     return tuple(int(float(p)) for p in parts[:3])  # type: ignore[return-value]
 
 
-def test_laptop_shows_the_map_high_and_key_figures_whole(chromium, server) -> None:
-    context, page = _open(chromium, server, 1366, 768)
+def test_laptop_shows_the_map_high_and_key_figures_whole(browser, server) -> None:
+    context, page = _open(browser, server, 1366, 768)
     try:
         visible = _visible_height(page)
         assert visible >= 450, f"seulement {visible:.0f} px de carte visibles à 1366×768"
@@ -103,8 +94,8 @@ def test_laptop_shows_the_map_high_and_key_figures_whole(chromium, server) -> No
         context.close()
 
 
-def test_phone_collapses_the_sidebar_off_the_map(chromium, server) -> None:
-    context, page = _open(chromium, server, 390, 844, mobile=True)
+def test_phone_collapses_the_sidebar_off_the_map(browser, server) -> None:
+    context, page = _open(browser, server, 390, 844, mobile=True)
     try:
         assert not _sidebar_open(page)
         page.locator(MAP_IFRAME).first.scroll_into_view_if_needed()

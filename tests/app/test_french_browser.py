@@ -14,7 +14,7 @@ import time
 
 import pytest
 
-from tests.app._server import ARGS, CHROMIUM, app_server, offline_routes, settle
+from tests.app._server import app_server, chromium, new_tab, settle
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.xdist_group("browser")]
 
@@ -49,21 +49,10 @@ def server(corsica_data, tmp_path_factory):
 @pytest.fixture(scope="module")
 def english(server):
     """One chromium tab whose language is English (the browser a French user may have)."""
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=ARGS)
-        context = chromium.new_context(locale="en-US", viewport={"width": 1440, "height": 1000})
-        context.add_init_script(RECORD_CANVAS)
-        page = context.new_page()
-        page.set_default_timeout(240_000)
-        page.route("**/*", offline_routes(server))
-        errors: list[str] = []
-        page.on("pageerror", lambda exc: errors.append(str(exc)))
-        page.errors = errors
+    with chromium() as browser:
+        context, page = new_tab(browser, server, locale="en-US", init_script=RECORD_CANVAS)
         yield page
         context.close()
-        chromium.close()
 
 
 def _open(page, url: str, title: str) -> None:
