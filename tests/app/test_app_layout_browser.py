@@ -12,17 +12,9 @@ import time
 
 import pytest
 
-from tests.app._server import MAP_IFRAME, app_server, chromium, new_tab, settle
+from tests.app._server import MAP_IFRAME, chromium, new_tab, settle
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.xdist_group("browser")]
-
-
-@pytest.fixture(scope="module")
-def server(corsica_data, tmp_path_factory):
-    """The app as ``make run`` starts it, on a free port of 127.0.0.1."""
-    log = tmp_path_factory.mktemp("streamlit_layout") / "server.log"
-    with app_server(corsica_data, log, extra=["--server.headless", "true"]) as url:
-        yield url
 
 
 @pytest.fixture(scope="module")

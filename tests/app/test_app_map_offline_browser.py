@@ -13,7 +13,7 @@ import time
 import pytest
 
 from planner.data.schema import NETWORKS
-from tests.app._server import ARGS, CHROMIUM, app_server, map_frames, settle
+from tests.app._server import ARGS, CHROMIUM, map_frames, settle
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.xdist_group("browser")]
 
@@ -25,13 +25,6 @@ _STATE = """() => ({
     expanded: document.querySelectorAll('.leaflet-control-layers-expanded').length,
     toggle: (document.querySelector('.leaflet-control-layers-toggle') || {}).textContent,
 })"""
-
-
-@pytest.fixture(scope="module")
-def server(corsica_data, tmp_path_factory):
-    log = tmp_path_factory.mktemp("streamlit_offline") / "server.log"
-    with app_server(corsica_data, log, extra=["--server.headless", "true"]) as url:
-        yield url
 
 
 def _map_state(page, timeout_s: float = 240) -> dict:

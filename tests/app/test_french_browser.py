@@ -14,7 +14,7 @@ import time
 
 import pytest
 
-from tests.app._server import app_server, chromium, new_tab, settle
+from tests.app._server import chromium, new_tab, settle
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.xdist_group("browser")]
 
@@ -36,14 +36,6 @@ ENGLISH_NUMBER = re.compile(r"\d,\d{3}(?!\d)|\d\.\d+\s?%|\d%|^\d+(\.\d+)?[kMG]$|
 #: Streamlit's English chrome.
 ENGLISH_CHROME = ("Deploy", "Choose options", "Choose an option", "Page not found", "Press Enter to",
                   "Rerun", "Clear caches", "Made with Streamlit")
-
-
-@pytest.fixture(scope="module")
-def server(corsica_data, tmp_path_factory):
-    """The app as ``make run`` starts it (config.toml), on a free port of 127.0.0.1."""
-    log = tmp_path_factory.mktemp("streamlit_fr") / "server.log"
-    with app_server(corsica_data, log, extra=["--server.headless", "true"]) as url:
-        yield url
 
 
 @pytest.fixture(scope="module")
