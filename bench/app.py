@@ -14,7 +14,9 @@ then drives headless Debian chromium with Playwright:
 Prints the figures and their ratio to the baseline of issue 13 (2.4 s warm, 17 s first
 visit); asserts nothing. Requests are not intercepted (interception slows every request);
 the browser resolves no host but 127.0.0.1, and the requests to other hosts are counted.
-Run: ``PLANNER_DATA_DIR=... python bench/app.py [--runs 3]``.
+With ``--floor``, the same two measures of bare Streamlit pages (a title alone; a title
+and the Couverture map's own HTML page in an ``st.iframe``): what no app code can go under.
+Run: ``PLANNER_DATA_DIR=... python bench/app.py [--runs 3] [--floor]``.
 """
 
 from __future__ import annotations
@@ -50,16 +52,16 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-def _start(log: Path) -> tuple[subprocess.Popen, str]:
-    """``streamlit run app.py`` on 127.0.0.1; returns the process and its URL once healthy."""
+def _start(log: Path, script: str = "app.py", folder: Path = ROOT) -> tuple[subprocess.Popen, str]:
+    """``streamlit run <script>`` on 127.0.0.1; returns the process and its URL once healthy."""
     port = _free_port()
     command = [
-        sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
+        sys.executable, "-m", "streamlit", "run", script, "--server.headless", "true",
         "--server.address", "127.0.0.1", "--server.port", str(port), "--browser.gatherUsageStats", "false",
         "--server.fileWatcherType", "none",
     ]
     with open(log, "w") as out:
-        process = subprocess.Popen(command, cwd=ROOT, env=dict(os.environ), stdout=out, stderr=subprocess.STDOUT)
+        process = subprocess.Popen(command, cwd=folder, env=dict(os.environ), stdout=out, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 120
     while True:
@@ -71,6 +73,44 @@ def _start(log: Path) -> tuple[subprocess.Popen, str]:
                 process.kill()
                 raise SystemExit(f"le serveur Streamlit n'a pas démarré :\n{log.read_text()[-3000:]}") from None
             time.sleep(0.2)
+
+
+def _stop(process: subprocess.Popen) -> None:
+    process.terminate()
+    try:
+        process.wait(15)
+    except subprocess.TimeoutExpired:
+        process.kill()
+
+
+#: Bare Streamlit pages for the floor (``--floor``): a title alone, a title and the
+#: Couverture map's own HTML page (taken from the app's frame) in an ``st.iframe``.
+_FLOOR_PAGES = {
+    "title": 'import streamlit as st\nst.title("Couverture")\n',
+    "map": ('import streamlit as st\nfrom pathlib import Path\nst.title("Couverture")\n'
+            'st.iframe((Path(__file__).parent / "map.html").read_text(encoding="utf-8"), height=620)\n'),
+}
+
+
+def _floor(browser, map_html: str, runs: int) -> None:
+    """Time the bare pages of :data:`_FLOOR_PAGES` as the app's pages are timed, and print them."""
+    folder = Path(tempfile.mkdtemp(prefix="bench-app-floor-"))
+    (folder / "map.html").write_text(map_html, encoding="utf-8")
+    for name, code in _FLOOR_PAGES.items():
+        (folder / f"{name}.py").write_text(code, encoding="utf-8")
+        process, url = _start(folder / f"{name}.log", f"{name}.py", folder)
+        try:
+            wait = _map_shown if name == "map" else (lambda page: page.wait_for_selector("h1", timeout=300_000))
+            returning = browser.new_context(locale="fr-FR", viewport={"width": 1366, "height": 768})
+            _timed(browser, url, wait, returning)
+            fresh = [_timed(browser, url, wait) for _ in range(runs)]
+            again = [_timed(browser, url, wait, returning) for _ in range(runs)]
+            returning.close()
+        finally:
+            _stop(process)
+        what = "titre seul" if name == "title" else "titre et la même carte"
+        print(_line(f"Plancher Streamlit ({what}), navigateur neuf", fresh))
+        print(_line(f"Plancher Streamlit ({what}), navigateur déjà venu", again))
 
 
 def _map_shown(page, timeout_s: float = 300) -> None:
@@ -90,23 +130,27 @@ def _map_shown(page, timeout_s: float = 300) -> None:
 
 
 def _visit(browser, server: str, path: str, context=None, elsewhere: list | None = None) -> float:
-    """Seconds from opening ``path`` in a new session until its map (or title) is shown.
+    """Seconds from opening ``path`` in a new session until its map (or title) is shown."""
+    has_map, title = PAGES[path]
+    wait = _map_shown if has_map else (lambda page: page.wait_for_selector(f"h1:has-text(\"{title}\")",
+                                                                             timeout=300_000))
+    return _timed(browser, f"{server}/{path}", wait, context, elsewhere, server)
+
+
+def _timed(browser, url: str, wait, context=None, elsewhere: list | None = None, server: str = "") -> float:
+    """Seconds from opening ``url`` in a new session until ``wait(page)`` returns.
 
     ``context``: a browser context that already loaded the app (a new tab of it), else a
-    new context (a browser that never saw the app); requests to other hosts go to ``elsewhere``.
+    new context (a browser that never saw the app); requests leaving ``server`` go to ``elsewhere``.
     """
-    has_map, title = PAGES[path]
     own = context is None
     context = browser.new_context(locale="fr-FR", viewport={"width": 1366, "height": 768}) if own else context
     page = context.new_page()
     if elsewhere is not None:
         page.on("request", _noting(server, elsewhere))
     started = time.perf_counter()
-    page.goto(f"{server}/{path}")
-    if has_map:
-        _map_shown(page)
-    else:
-        page.wait_for_selector(f"h1:has-text(\"{title}\")", timeout=300_000)
+    page.goto(url)
+    wait(page)
     elapsed = time.perf_counter() - started
     page.close()
     if own:
@@ -130,7 +174,10 @@ def main() -> None:
     """Start the app, time the first visit and warm new sessions per page, print the figures."""
     parser = argparse.ArgumentParser(description="Temps d'affichage des pages de l'application (navigateur).")
     parser.add_argument("--runs", type=int, default=3, help="sessions chronométrées par page (médiane)")
-    runs = parser.parse_args().runs
+    parser.add_argument("--floor", action="store_true",
+                        help="mesurer aussi des pages Streamlit nues (titre seul ; titre et la carte Couverture)")
+    options = parser.parse_args()
+    runs = options.runs
     from playwright.sync_api import sync_playwright
 
     log = Path(tempfile.mkdtemp(prefix="bench-app-")) / "server.log"
@@ -156,15 +203,17 @@ def main() -> None:
                     line += (f" — référence {BASELINE_WARM_S} s, rapport {statistics.median(again) / BASELINE_WARM_S:.2f}"
                              f" (navigateur neuf : {statistics.median(fresh) / BASELINE_WARM_S:.2f}) ; cible ≤ 1,5 s")
                 print(line, flush=True)
-            returning.close()
             print(f"Requêtes vers un autre hôte : {len(elsewhere)}" + (f" ({elsewhere[:3]})" if elsewhere else ""))
+            if options.floor:
+                page = returning.new_page()
+                page.goto(f"{server}/couverture")
+                _map_shown(page)
+                map_html = page.eval_on_selector('iframe[data-testid="stIFrame"]', "f => f.srcdoc")
+                _floor(browser, map_html, runs)
+            returning.close()
             browser.close()
     finally:
-        process.terminate()
-        try:
-            process.wait(15)
-        except subprocess.TimeoutExpired:
-            process.kill()
+        _stop(process)
 
 
 if __name__ == "__main__":
